@@ -1,0 +1,56 @@
+# Jansky: the two set-up commands are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help venv provision services services-stop run test test-unit lint format docs bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $(STAMP)
+
+venv: $(STAMP)  ## create .venv with the locked dependencies
+
+provision:  ## install the real servers and native tools into ~/.cache/jansky
+	bin/provision
+
+services: venv provision  ## start MinIO, ElasticMQ, OpenSearch and PostgreSQL on 127.0.0.1
+	$(BIN)/jansky services start
+
+services-stop: venv  ## stop the local servers
+	$(BIN)/jansky services stop
+
+run: venv  ## run Jansky on the embedded default (files + SQLite under ./var)
+	$(BIN)/jansky run
+
+test: lint services  ## lint, provision, start the servers, run unit + integration + system tests
+	$(BIN)/pytest
+
+test-unit: venv  ## only the tests that need no server
+	$(BIN)/pytest -m "not integration and not system"
+
+lint: venv  ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv  ## apply ruff formatting and safe fixes
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+docs: venv  ## regenerate docs/configuration.md from the option declarations
+	$(BIN)/jansky config --markdown > docs/configuration.md
+
+bench: venv services  ## run every benchmark under bench/ and print the figures
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:  ## remove the virtualenv and local data (keeps ~/.cache/jansky)
+	-$(BIN)/jansky services stop
+	rm -rf $(VENV) var

@@ -1,0 +1,1 @@
+"""Subcommands of ``jansky`` that belong to no single component."""

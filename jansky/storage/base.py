@@ -1,0 +1,76 @@
+"""The crash storage interface shared by every backend.
+
+A crash is stored as objects under Socorro's ``v1/...`` keys (see :mod:`jansky.storage.keys`).
+The raw crash is written last, so its presence means the crash is complete.
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+
+class StorageError(Exception):
+    """The storage backend failed; the operation may be retried."""
+
+
+class CrashNotFound(StorageError):
+    """No crash (or no processed crash) is stored under this id."""
+
+    def __init__(self, crash_id: str, what: str = "raw crash") -> None:
+        super().__init__(f"{crash_id}: no {what} in storage")
+        self.crash_id = crash_id
+
+
+class CrashStorage(abc.ABC):
+    """Save and load raw crashes, their dumps and processed crashes.
+
+    Every method validates the crash id (raising :class:`jansky.crashid.InvalidCrashId`) before
+    touching the backend. Dump names are the names the client sent (``upload_file_minidump``
+    for the main minidump); the backends map them to keys.
+    """
+
+    @abc.abstractmethod
+    def save_raw_crash(
+        self, crash_id: str, raw_crash: Mapping[str, Any], dumps: Mapping[str, bytes]
+    ) -> None:
+        """Store dump names, then each dump, then the raw crash (last)."""
+
+    @abc.abstractmethod
+    def load_raw_crash(self, crash_id: str) -> dict[str, Any]:
+        """The raw crash; :class:`CrashNotFound` if it is absent."""
+
+    @abc.abstractmethod
+    def load_dump_names(self, crash_id: str) -> list[str]:
+        """The sorted dump names of a crash; :class:`CrashNotFound` if it is absent."""
+
+    @abc.abstractmethod
+    def load_dumps(self, crash_id: str) -> dict[str, bytes]:
+        """Every dump of a crash by name."""
+
+    @abc.abstractmethod
+    def load_dumps_as_files(self, crash_id: str, directory: Path) -> dict[str, Path]:
+        """Write every dump into ``directory`` and return the paths by dump name."""
+
+    @abc.abstractmethod
+    def save_processed_crash(self, crash_id: str, processed_crash: Mapping[str, Any]) -> None:
+        """Store (or overwrite) the processed crash."""
+
+    @abc.abstractmethod
+    def load_processed_crash(self, crash_id: str) -> dict[str, Any]:
+        """The processed crash; :class:`CrashNotFound` if it is absent."""
+
+    @abc.abstractmethod
+    def list_crash_ids(self, date: datetime.date) -> Iterator[str]:
+        """Ids of the complete raw crashes filed under ``date`` (the date in the id)."""
+
+    @abc.abstractmethod
+    def delete_crash(self, crash_id: str) -> None:
+        """Remove every object of a crash; deleting an absent crash is not an error."""
+
+    @abc.abstractmethod
+    def check_health(self) -> None:
+        """Raise :class:`StorageError` unless the backend can be written and read now."""

@@ -1,0 +1,144 @@
+"""Crash storage over a flat store of objects by key, shared by the file and S3 backends.
+
+The crash logic (validation, key layout, JSON, write and delete order) lives here once; a
+backend supplies five primitives on keys: put, get, delete, list and a description for messages.
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime
+import logging
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from jansky.storage import keys
+from jansky.storage.base import CrashNotFound, CrashStorage, StorageError
+
+logger = logging.getLogger(__name__)
+
+HEALTH_PREFIX = "test/"
+
+
+class ObjectCrashStorage(CrashStorage):
+    """A :class:`CrashStorage` whose backend only stores bytes under ``v1/...`` keys."""
+
+    @abc.abstractmethod
+    def _put(self, key: str, data: bytes) -> None:
+        """Store ``data`` under ``key`` durably, replacing any previous object atomically."""
+
+    @abc.abstractmethod
+    def _get(self, key: str) -> bytes | None:
+        """The object under ``key``, or None if there is none."""
+
+    @abc.abstractmethod
+    def _delete(self, key: str) -> None:
+        """Remove the object under ``key``; an absent object is not an error."""
+
+    @abc.abstractmethod
+    def _list(self, prefix: str) -> Iterator[str]:
+        """Names of the objects directly under ``prefix`` (a key ending with ``/``)."""
+
+    @abc.abstractmethod
+    def describe(self) -> str:
+        """Where the crashes are, for messages (``file:///srv/crashes``, ``s3://bucket``)."""
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.describe()}>"
+
+    def save_raw_crash(
+        self, crash_id: str, raw_crash: Mapping[str, Any], dumps: Mapping[str, bytes]
+    ) -> None:
+        keys.check_crash_id(crash_id)
+        # Encode and check everything before the first write, so bad input writes nothing.
+        dump_names = keys.normalize_dump_names(dumps)
+        objects = [(keys.dump_names_key(crash_id), keys.encode_dump_names(dump_names))]
+        for name, data in dumps.items():
+            if not isinstance(data, bytes | bytearray | memoryview):
+                raise TypeError(f"{crash_id}: dump {name!r} must be bytes, not {type(data)}")
+            objects.append((keys.dump_key(crash_id, name), bytes(data)))
+        objects.append((keys.raw_crash_key(crash_id), keys.encode_raw_crash(raw_crash)))
+        for key, data in objects:
+            self._put(key, data)
+        logger.debug(
+            "saved raw crash crash_id=%s dumps=%s storage=%s",
+            crash_id,
+            ",".join(dump_names) or "-",
+            self.describe(),
+        )
+
+    def load_raw_crash(self, crash_id: str) -> dict[str, Any]:
+        data = self._require(crash_id, keys.raw_crash_key(crash_id), "raw crash")
+        return self._decode(crash_id, keys.decode_raw_crash, data)
+
+    def load_dump_names(self, crash_id: str) -> list[str]:
+        data = self._require(crash_id, keys.dump_names_key(crash_id), "dump names")
+        return self._decode(crash_id, keys.decode_dump_names, data)
+
+    def load_dumps(self, crash_id: str) -> dict[str, bytes]:
+        return {
+            name: self._require(crash_id, keys.dump_key(crash_id, name), f"dump {name!r}")
+            for name in self.load_dump_names(crash_id)
+        }
+
+    def load_dumps_as_files(self, crash_id: str, directory: Path) -> dict[str, Path]:
+        paths = {}
+        for name, data in self.load_dumps(crash_id).items():
+            path = Path(directory) / keys.dump_file_name(crash_id, name)
+            path.write_bytes(data)
+            paths[name] = path
+        return paths
+
+    def save_processed_crash(self, crash_id: str, processed_crash: Mapping[str, Any]) -> None:
+        keys.check_crash_id(crash_id)
+        data = keys.encode_processed_crash(processed_crash)
+        self._put(keys.processed_crash_key(crash_id), data)
+        logger.debug("saved processed crash crash_id=%s storage=%s", crash_id, self.describe())
+
+    def load_processed_crash(self, crash_id: str) -> dict[str, Any]:
+        data = self._require(crash_id, keys.processed_crash_key(crash_id), "processed crash")
+        return self._decode(crash_id, keys.decode_processed_crash, data)
+
+    def list_crash_ids(self, date: datetime.date) -> Iterator[str]:
+        prefix = keys.raw_crash_prefix(date)
+        # Anything else in the folder (temporary files, stray objects) is not a crash.
+        for name in self._list(prefix):
+            if keys.is_storable_crash_id(name) and keys.raw_crash_key(name) == prefix + name:
+                yield name
+
+    def delete_crash(self, crash_id: str) -> None:
+        data = self._get(keys.dump_names_key(crash_id))
+        try:
+            dump_names = keys.decode_dump_names(data) if data is not None else []
+        except keys.CrashDataError as exc:
+            # Still delete what can be found, so retention is not blocked by one bad object.
+            logger.warning("deleting crash with bad dump names crash_id=%s: %s", crash_id, exc)
+            dump_names = [keys.MAIN_DUMP_NAME]
+        # The raw crash goes first, so a crash that is half deleted no longer looks complete.
+        for key in keys.crash_keys(crash_id, dump_names):
+            self._delete(key)
+        logger.info("deleted crash crash_id=%s storage=%s", crash_id, self.describe())
+
+    def check_health(self) -> None:
+        key = f"{HEALTH_PREFIX}health-{uuid.uuid4()}"
+        payload = b"jansky health check"
+        self._put(key, payload)
+        try:
+            if self._get(key) != payload:
+                raise StorageError(f"{self.describe()}: health object {key} read back differently")
+        finally:
+            self._delete(key)
+
+    def _require(self, crash_id: str, key: str, what: str) -> bytes:
+        data = self._get(key)
+        if data is None:
+            raise CrashNotFound(crash_id, what)
+        return data
+
+    def _decode(self, crash_id: str, decode: Callable[[bytes], Any], data: bytes) -> Any:
+        try:
+            return decode(data)
+        except keys.CrashDataError as exc:
+            raise StorageError(f"{crash_id}: {exc} ({self.describe()})") from exc

@@ -1,0 +1,143 @@
+"""Crash storage in an S3 bucket (AWS, MinIO or any S3-compatible server).
+
+The endpoint, region and credentials come from the standard AWS environment
+(``AWS_ENDPOINT_URL_S3``, ``AWS_REGION``, ``AWS_ACCESS_KEY_ID``, ...), read by boto3 itself
+except ``AWS_REGION``, which botocore ignores (it reads ``AWS_DEFAULT_REGION``) and is passed here.
+Every call has explicit timeouts and a bounded number of attempts, so a slow or unreachable
+server turns into a :class:`StorageError` well before a collector worker times out.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import boto3
+import botocore.config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+)
+from everett.manager import Option
+
+from jansky.config import config_manager
+from jansky.storage.base import StorageError
+from jansky.storage.objects import ObjectCrashStorage
+
+# Error codes S3 servers use for an absent object (``404`` when the call has no body).
+_MISSING_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
+
+
+class S3StorageConfig:
+    """S3 crash storage: timeouts and retries of every S3 call."""
+
+    class Config:
+        storage_s3_connect_timeout = Option(
+            default="5",
+            parser=float,
+            doc="Seconds to wait for a connection to the S3 endpoint.",
+        )
+        storage_s3_read_timeout = Option(
+            default="30",
+            parser=float,
+            doc="Seconds to wait for data on an open S3 connection.",
+        )
+        storage_s3_max_attempts = Option(
+            default="3",
+            parser=int,
+            doc=(
+                "Attempts per S3 call, the first included, before it fails; retries back off "
+                "exponentially (botocore's standard mode)."
+            ),
+        )
+
+
+def _error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def client_config(env: Mapping[str, str] | None = None) -> botocore.config.Config:
+    """The botocore client configuration from the ``STORAGE_S3_*`` options."""
+    config = config_manager(env).with_options(S3StorageConfig)
+    max_attempts = config("storage_s3_max_attempts")
+    if max_attempts < 1:
+        raise ValueError(f"STORAGE_S3_MAX_ATTEMPTS must be at least 1, got {max_attempts}")
+    return botocore.config.Config(
+        connect_timeout=config("storage_s3_connect_timeout"),
+        read_timeout=config("storage_s3_read_timeout"),
+        retries={"total_max_attempts": max_attempts, "mode": "standard"},
+        s3={"addressing_style": "path"},
+    )
+
+
+class S3CrashStorage(ObjectCrashStorage):
+    """Crashes stored as objects in ``bucket``, under ``prefix/`` when a prefix is given.
+
+    The bucket must exist. ``client`` is for callers that already have an S3 client; by default
+    one is built from the AWS environment and the ``STORAGE_S3_*`` options.
+    """
+
+    def __init__(
+        self,
+        bucket: str,
+        prefix: str = "",
+        client: Any = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        if not bucket:
+            raise ValueError("the S3 bucket name is empty; use s3://bucket[/prefix]")
+        self.bucket = bucket
+        self.prefix = prefix.strip("/")
+        self.client = client or boto3.session.Session().client(
+            "s3", region_name=os.environ.get("AWS_REGION") or None, config=client_config(env)
+        )
+
+    def describe(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}" if self.prefix else f"s3://{self.bucket}"
+
+    def _object_key(self, key: str) -> str:
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    def _error(self, action: str, key: str, exc: Exception) -> StorageError:
+        message = f"s3://{self.bucket}/{self._object_key(key)}: {action} failed: {exc}"
+        if isinstance(exc, ClientError) and _error_code(exc) == "NoSuchBucket":
+            message += "; create the bucket first (Jansky never creates it)"
+        elif isinstance(exc, EndpointConnectionError | ConnectTimeoutError):
+            message += "; check AWS_ENDPOINT_URL_S3 and that the server is up"
+        return StorageError(message)
+
+    def _put(self, key: str, data: bytes) -> None:
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=self._object_key(key), Body=data)
+        except (BotoCoreError, ClientError) as exc:
+            raise self._error("put", key, exc) from exc
+
+    def _get(self, key: str) -> bytes | None:
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=self._object_key(key))
+            return response["Body"].read()
+        except ClientError as exc:
+            if _error_code(exc) in _MISSING_CODES:
+                return None
+            raise self._error("get", key, exc) from exc
+        except BotoCoreError as exc:
+            raise self._error("get", key, exc) from exc
+
+    def _delete(self, key: str) -> None:
+        try:
+            self.client.delete_object(Bucket=self.bucket, Key=self._object_key(key))
+        except (BotoCoreError, ClientError) as exc:
+            raise self._error("delete", key, exc) from exc
+
+    def _list(self, prefix: str) -> Iterator[str]:
+        full_prefix = self._object_key(prefix)
+        paginator = self.client.get_paginator("list_objects_v2")
+        try:
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=full_prefix, Delimiter="/"):
+                for item in page.get("Contents", []):
+                    yield item["Key"][len(full_prefix) :]
+        except (BotoCoreError, ClientError) as exc:
+            raise self._error("list", prefix, exc) from exc

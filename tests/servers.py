@@ -1,0 +1,69 @@
+"""Find the real servers started by `jansky services start` for integration tests.
+
+`jansky services start` writes the environment to use to ``var/services.env``. A test that
+needs a server that is not reachable fails when ``CI=true`` and is skipped, with the reason,
+otherwise: it never passes silently.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICES_ENV = Path(os.environ.get("JANSKY_SERVICES_ENV", ROOT / "var" / "services.env"))
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def unavailable(reason: str) -> None:
+    """Fail in CI, skip elsewhere."""
+    message = f"{reason} (start the servers with `make services`)"
+    if in_ci():
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+def read_services_env(path: Path = SERVICES_ENV) -> dict[str, str]:
+    """The KEY=VALUE lines written by `jansky services start`."""
+    if not path.exists():
+        return {}
+    env: dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, _, value = line.partition("=")
+            env[key.strip()] = value.strip()
+    return env
+
+
+def is_listening(url: str, timeout: float = 1.0) -> bool:
+    """Whether something accepts TCP connections at the host and port of ``url``."""
+    parts = urlsplit(url)
+    host = parts.hostname or "127.0.0.1"
+    port = parts.port or (443 if parts.scheme.endswith("https") else 80)
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def server_env(*keys: str) -> dict[str, str]:
+    """The services environment, after checking that each endpoint named by ``keys`` is up."""
+    env = read_services_env()
+    if not env:
+        unavailable(f"no services environment at {SERVICES_ENV}")
+    for key in keys:
+        url = env.get(key)
+        if not url:
+            unavailable(f"{key} is not set in {SERVICES_ENV}")
+        elif not is_listening(url):
+            unavailable(f"nothing listens at {key}={url}")
+    return env
