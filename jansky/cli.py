@@ -15,6 +15,9 @@ from types import ModuleType
 # Subcommand name -> module implementing it, in the order `jansky --help` lists them.
 COMMANDS = {
     "run": "jansky.commands.run",
+    "collector": "antenna.command",
+    "submit": "antenna.submit",
+    "setup": "jansky.commands.setup",
     "services": "jansky.services.command",
     "signature": "processor.signature.command",
     "config": "jansky.commands.config",

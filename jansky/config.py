@@ -31,6 +31,7 @@ DOCUMENTED_COMPONENTS = [
     "jansky.storage.s3:S3StorageConfig",
     "jansky.queue.base:QueueConfig",
     "jansky.queue.sqs:SqsQueueConfig",
+    "antenna.config:CollectorConfig",
     "processor.signature.siglists:SignatureListsConfig",
 ]
 

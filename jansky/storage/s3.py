@@ -104,7 +104,7 @@ class S3CrashStorage(ObjectCrashStorage):
     def _error(self, action: str, key: str, exc: Exception) -> StorageError:
         message = f"s3://{self.bucket}/{self._object_key(key)}: {action} failed: {exc}"
         if isinstance(exc, ClientError) and _error_code(exc) == "NoSuchBucket":
-            message += "; create the bucket first (Jansky never creates it)"
+            message += "; create the bucket first (`jansky setup` does)"
         elif isinstance(exc, EndpointConnectionError | ConnectTimeoutError):
             message += "; check AWS_ENDPOINT_URL_S3 and that the server is up"
         return StorageError(message)
@@ -141,3 +141,24 @@ class S3CrashStorage(ObjectCrashStorage):
                     yield item["Key"][len(full_prefix) :]
         except (BotoCoreError, ClientError) as exc:
             raise self._error("list", prefix, exc) from exc
+
+    def create_bucket(self) -> bool:
+        """Create the bucket unless it exists; returns whether it was created (`jansky setup`)."""
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+            return False
+        except ClientError as exc:
+            if _error_code(exc) not in {"404", "NoSuchBucket", "NotFound"}:
+                raise self._error("head bucket", "", exc) from exc
+        except BotoCoreError as exc:
+            raise self._error("head bucket", "", exc) from exc
+        region = self.client.meta.region_name
+        location = {} if region in (None, "us-east-1") else {"LocationConstraint": region}
+        try:
+            if location:
+                self.client.create_bucket(Bucket=self.bucket, CreateBucketConfiguration=location)
+            else:
+                self.client.create_bucket(Bucket=self.bucket)
+        except (BotoCoreError, ClientError) as exc:
+            raise self._error("create bucket", "", exc) from exc
+        return True

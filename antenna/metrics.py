@@ -1,0 +1,93 @@
+"""Every metric the collector emits, in one place, and how they are sent.
+
+Names keep Socorro's ``socorro.collector.*`` prefix so existing dashboards keep working. The
+dogstatsd backend is a few lines of UDP here because markus's own needs the `datadog` package.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+from typing import Any
+
+import markus
+from markus.backends import BackendBase
+from markus.filters import AddTagFilter
+
+PREFIX = "socorro.collector"
+METRICS = markus.get_metrics(PREFIX)
+
+# name (below PREFIX) -> (kind, what it measures). docs/collector.md lists the same table.
+METRIC_NAMES: dict[str, tuple[str, str]] = {
+    "breakpad_resource.gzipped_crash": ("incr", "a gzipped report arrived"),
+    "breakpad_resource.gzipped_crash_decompress": (
+        "histogram",
+        "ms to decompress; tag result:success|fail",
+    ),
+    "breakpad_resource.crash_size": (
+        "histogram",
+        "decompressed body bytes; tag payload:compressed|uncompressed",
+    ),
+    "breakpad_resource.on_post.time": ("timing", "ms to handle one POST /submit"),
+    "breakpad_resource.malformed": ("incr", "rejected as malformed; tag reason:<reason>"),
+    "breakpad_resource.too_large": ("incr", "rejected as too large (413)"),
+    "breakpad_resource.overloaded": ("incr", "refused with 503: too many requests in flight"),
+    "breakpad_resource.incoming_crash": ("incr", "a report parsed successfully"),
+    "breakpad_resource.throttle_rule": ("incr", "tag rule:<name> of the deciding rule"),
+    "breakpad_resource.throttle": ("incr", "tag result:accept|defer|reject|fakeaccept"),
+    "breakpad_resource.unauthorized_uuid": ("incr", "a uuid annotation without a valid token"),
+    "crashmover.retry_count": ("incr", "a retried save or publish; tag count:<what>"),
+    "crashmover.crash_handling.time": ("timing", "ms to save and queue one crash"),
+    "crashmover.crash_save.time": ("timing", "ms per save attempt"),
+    "crashmover.crash_publish.time": ("timing", "ms per publish attempt"),
+    "crashmover.save_crash.count": ("incr", "a crash saved and queued (or saved, if deferred)"),
+    "crashmover.save_crash_dropped.count": ("incr", "saving failed after every attempt (500)"),
+    "crashmover.publish_crash_dropped.count": (
+        "incr",
+        "queueing failed after every attempt; the crash is stored (503)",
+    ),
+    "health.broken.count": ("incr", "GET /__broken__"),
+    "health.version.count": ("incr", "GET /__version__"),
+    "health.lbheartbeat.count": ("incr", "GET /__lbheartbeat__"),
+    "health.heartbeat.count": ("incr", "GET /__heartbeat__"),
+    "sentry_scrub_error": ("incr", "the Sentry scrubber failed on an event"),
+}
+
+
+class DogStatsdBackend(BackendBase):
+    """Send metrics as dogstatsd datagrams over UDP (fire and forget)."""
+
+    TYPES = {"incr": "c", "gauge": "g", "timing": "ms", "histogram": "h"}
+
+    def __init__(self, options: dict[str, Any] | None = None, filters: Any = None) -> None:
+        super().__init__(options, filters)
+        self.address = (self.options.get("host", "localhost"), int(self.options.get("port", 8125)))
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.socket.setblocking(False)
+
+    def emit(self, record: Any) -> None:
+        line = f"{record.key}:{record.value}|{self.TYPES[record.stat_type]}"
+        if record.tags:
+            line += "|#" + ",".join(record.tags)
+        # Metrics must never fail a request; a missing agent is not an error.
+        with contextlib.suppress(OSError):
+            self.socket.sendto(line.encode("utf-8"), self.address)
+
+
+def configure_metrics(statsd_host: str, statsd_port: int, log: bool, hostname: str) -> None:
+    """Send metrics to dogstatsd at ``statsd_host`` (if set) and/or to the log."""
+    backends: list[dict[str, Any]] = []
+    filters = [AddTagFilter(f"host:{hostname}")]
+    if statsd_host:
+        backends.append(
+            {
+                "class": DogStatsdBackend,
+                "options": {"host": statsd_host, "port": statsd_port},
+                "filters": filters,
+            }
+        )
+    if log:
+        backends.append({"class": "markus.backends.logging.LoggingMetrics", "filters": filters})
+    markus.configure(backends, raise_errors=True)
+    logging.getLogger("markus").setLevel(logging.INFO if log else logging.ERROR)

@@ -1,0 +1,292 @@
+"""Collector throughput, latency and memory under realistic crash reports.
+
+Starts gunicorn (the collector) on loopback against the files + SQLite backends and, when
+`jansky services start` is running, against MinIO + ElasticMQ. Load generator processes beside
+it post real minidump bytes padded to a 400 KB median with 50 annotations, half gzipped.
+
+Prints, per backend: accepted crashes/s at full load with p50/p99 latency; p50/p99 at half that
+rate; peak RSS per worker; and the peak memory of one large request relative to its body.
+
+    .venv/bin/python bench/collector.py [--seconds 10] [--clients 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import http.client
+import multiprocessing
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from antenna.client import encode_report  # noqa: E402
+from tests.servers import is_listening, read_services_env  # noqa: E402
+from tests.system.test_collector import free_port  # noqa: E402
+
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+MEDIAN_BYTES = 400_000
+REPORTS = 40
+# Built once before the load processes fork, so building them is not part of the measurement.
+PREBUILT: list[tuple[bytes, dict[str, str]]] = []
+
+
+def testdata_dumps() -> list[bytes]:
+    base = Path(os.environ.get("JANSKY_TESTDATA_DIR", ROOT.parent / "shared" / "testdata"))
+    dumps = [path.read_bytes() for path in sorted((base / "rust-minidump").glob("*.dmp"))]
+    if not dumps:
+        sys.exit(f"no minidumps under {base}/rust-minidump: set JANSKY_TESTDATA_DIR")
+    return dumps
+
+
+def make_reports(seed: int = 1) -> list[tuple[bytes, dict[str, str]]]:
+    """Reports whose sizes are log-normal around a 400 KB median; every other one gzipped."""
+    rng = random.Random(seed)
+    dumps = testdata_dumps()
+    material = b"".join(dumps)
+    reports = []
+    for index in range(REPORTS):
+        size = int(min(3_000_000, max(50_000, rng.lognormvariate(0, 0.6) * MEDIAN_BYTES)))
+        dump = bytearray(dumps[index % len(dumps)])
+        while len(dump) < size:  # pad with real minidump bytes, so they compress like dumps
+            start = rng.randrange(len(material))
+            dump += material[start : start + size - len(dump)]
+        annotations = {f"Annotation{n:02d}": f"value {n} {rng.random()}" for n in range(48)}
+        annotations.update(ProductName="Firefox", Version="120.0")
+        report = encode_report(
+            annotations, {"upload_file_minidump": bytes(dump)}, compress=index % 2 == 1
+        )
+        reports.append((report.body, report.headers))
+    return reports
+
+
+def client_loop(port: int, duration: float, interval: float, seed: int, results: Any) -> None:
+    """Post reports for ``duration`` s (every ``interval`` s if > 0, else back to back)."""
+    reports = PREBUILT
+    latencies, accepted, other = [], 0, 0
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    end = time.monotonic() + duration
+    next_send = time.monotonic()
+    index = seed
+    while time.monotonic() < end:
+        if interval:
+            pause = next_send - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+            next_send += interval
+        body, headers = reports[index % len(reports)]
+        index += 1
+        started = time.perf_counter()
+        try:
+            connection.request("POST", "/submit", body=body, headers=headers)
+            response = connection.getresponse()
+            text = response.read()
+        except (OSError, http.client.HTTPException):
+            connection.close()
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            other += 1
+            continue
+        latencies.append(time.perf_counter() - started)
+        if response.status == 200 and text.startswith(b"CrashID="):
+            accepted += 1
+        else:
+            other += 1
+    results.put((latencies, accepted, other))
+
+
+def run_load(port: int, clients: int, duration: float, rate: float = 0.0) -> dict:
+    context = multiprocessing.get_context("fork")  # the children share PREBUILT
+    results = context.Queue()
+    interval = clients / rate if rate else 0.0
+    processes = [
+        context.Process(target=client_loop, args=(port, duration, interval, n, results))
+        for n in range(clients)
+    ]
+    for process in processes:
+        process.start()
+    latencies, accepted, other = [], 0, 0
+    for _ in processes:
+        part, ok, bad = results.get()
+        latencies += part
+        accepted += ok
+        other += bad
+    for process in processes:
+        process.join()
+    latencies.sort()
+    quantiles = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0] * 99
+    return {
+        "rate": accepted / duration,
+        "p50": quantiles[49] * 1000,
+        "p99": quantiles[98] * 1000,
+        "accepted": accepted,
+        "other": other,
+    }
+
+
+def worker_pids(master: int) -> list[int]:
+    children = Path(f"/proc/{master}/task/{master}/children")
+    return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of the given processes."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def start_server(env: dict[str, str], workers: int, threads: int) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            str(GUNICORN),
+            "antenna.app:create_app()",
+            f"--bind=127.0.0.1:{port}",
+            f"--workers={workers}",
+            f"--threads={threads}",
+            "--worker-class=gthread",
+            "--timeout=30",
+        ],
+        env={**os.environ, "COLLECTOR_LOG_LEVEL": "WARNING", **env},
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while not is_listening(f"http://127.0.0.1:{port}", 0.2):
+        if time.monotonic() > deadline or process.poll() is not None:
+            sys.exit("the collector did not start")
+        time.sleep(0.1)
+    time.sleep(1.0)  # let every worker boot
+    return process, port
+
+
+def bench_backend(name: str, env: dict[str, str], args: argparse.Namespace) -> None:
+    process, port = start_server(env, args.workers, args.threads)
+    try:
+        run_load(port, args.clients, 2)  # warm up
+        workers = worker_pids(process.pid)
+        cpu_before = cpu_seconds(workers)
+        full = run_load(port, args.clients, args.seconds)
+        cpu_per_crash = (cpu_seconds(workers) - cpu_before) / max(full["accepted"], 1) * 1000
+        half = run_load(port, args.clients, args.seconds, rate=full["rate"] / 2)
+        rss = [peak_rss_mib(pid) for pid in worker_pids(process.pid)]
+    finally:
+        process.terminate()
+        process.wait(30)
+    print(
+        f"{name}: {full['rate']:.0f} crashes/s accepted with {args.clients} clients "
+        f"(p50 {full['p50']:.1f} ms, p99 {full['p99']:.1f} ms, non-accepted {full['other']})"
+    )
+    print(
+        f"{name}: at half rate ({full['rate'] / 2:.0f}/s): p50 {half['p50']:.1f} ms, "
+        f"p99 {half['p99']:.1f} ms"
+    )
+    print(f"{name}: collector CPU per accepted crash: {cpu_per_crash:.1f} ms (all workers)")
+    print(f"{name}: peak RSS per worker: {', '.join(f'{value:.0f} MiB' for value in rss)}")
+
+
+def bench_request_memory(env: dict[str, str]) -> None:
+    """Peak RSS growth of a one-thread worker for one large request, per body byte."""
+    dump = bytes(random.Random(2).randbytes(1_000_000)) * 20  # 20 MB, compresses 20:1
+    for compress in (False, True):
+        process, port = start_server(env, 1, 1)
+        try:
+            worker = worker_pids(process.pid)[0]
+            small = encode_report({"ProductName": "Firefox"}, {"upload_file_minidump": b"x"})
+            post(port, small.body, small.headers)
+            baseline = peak_rss_mib(worker)
+            report = encode_report(
+                {"ProductName": "Firefox"}, {"upload_file_minidump": dump}, compress=compress
+            )
+            post(port, report.body, report.headers)
+            grown = peak_rss_mib(worker) - baseline
+        finally:
+            process.terminate()
+            process.wait(30)
+        size = len(report.body) / 2**20
+        decompressed = len(gzip.decompress(report.body)) if compress else len(report.body)
+        print(
+            f"memory: one {'gzipped' if compress else 'plain'} request, {size:.1f} MiB sent "
+            f"({decompressed / 2**20:.1f} MiB parsed): worker peak RSS +{grown:.0f} MiB "
+            f"= {grown / (decompressed / 2**20):.1f}x the parsed body"
+        )
+
+
+def post(port: int, body: bytes, headers: dict[str, str]) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    connection.request("POST", "/submit", body=body, headers=headers)
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    if response.status != 200:
+        sys.exit(f"large request failed: {response.status}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1)
+    parser.add_argument("--threads", type=int, default=6)
+    args = parser.parse_args()
+    PREBUILT.extend(make_reports())
+    sent = sorted(len(body) for body, _ in PREBUILT)
+    plain = sorted(
+        len(gzip.decompress(body) if "Content-Encoding" in headers else body)
+        for body, headers in PREBUILT
+    )
+    print(
+        f"reports: {len(PREBUILT)}, median {plain[len(plain) // 2] / 1000:.0f} KB uncompressed, "
+        f"{sent[len(sent) // 2] / 1000:.0f} KB as sent (half gzipped), 50 annotations; "
+        f"{args.workers} workers x {args.threads} threads, {args.clients} client processes"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        fs_env = {
+            "DATA_DIR": tmp,
+            "STORAGE_URL": f"file://{tmp}/crashes",
+            "QUEUE_URL": f"sqlite://{tmp}/queue.db",
+        }
+        bench_backend("fs+sqlite", fs_env, args)
+        bench_request_memory(fs_env)
+    services = read_services_env()
+    s3, sqs = services.get("AWS_ENDPOINT_URL_S3", ""), services.get("AWS_ENDPOINT_URL_SQS", "")
+    if not (s3 and sqs and is_listening(s3) and is_listening(sqs)):
+        print("minio+elasticmq: skipped (start them with `make services`)")
+        return 0
+    from jansky.queue import open_queue
+
+    prefix = f"jansky-bench-{uuid.uuid4().hex[:8]}-"
+    aws = {key: value for key, value in services.items() if key.startswith("AWS_")}
+    os.environ.update(aws)
+    aws_env = {
+        **aws,
+        "STORAGE_URL": f"s3://jansky-crashes/{prefix}",
+        "QUEUE_URL": f"sqs://?prefix={prefix}",
+    }
+    open_queue(aws_env["QUEUE_URL"], aws_env).create_queues()  # type: ignore[attr-defined]
+    bench_backend("minio+elasticmq", aws_env, args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""Create what the configured backends must hold before Jansky runs: bucket, queues, folders.
+
+Safe to run again: what exists is left as it is. Reads the same settings as every other command
+(`STORAGE_URL`, `QUEUE_URL`, the AWS variables), so a deployment runs it once per release.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from jansky.config import load_core_settings
+from jansky.queue import QueueError, open_queue
+from jansky.queue.base import CrashQueue
+from jansky.storage import StorageError, open_storage
+from jansky.storage.base import CrashStorage
+
+EXAMPLES = """\
+  jansky setup                                       the embedded default under ./var
+  STORAGE_URL=s3://crashes QUEUE_URL='sqs://?prefix=prod-' jansky setup
+"""
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """No options: everything comes from the environment."""
+
+
+def prepare_storage(storage: CrashStorage) -> str:
+    """Create the S3 bucket if needed, then check that the storage can be written and read."""
+    from jansky.storage.s3 import S3CrashStorage
+
+    created = isinstance(storage, S3CrashStorage) and storage.create_bucket()
+    storage.check_health()
+    return "created bucket and checked" if created else "checked"
+
+
+def prepare_queue(queue: CrashQueue) -> str:
+    """Create the SQS queues if needed, then check that the queues answer."""
+    from jansky.queue.sqs import SqsCrashQueue
+
+    if isinstance(queue, SqsCrashQueue):
+        queue.create_queues()
+    queue.check_health()
+    return "queues ready"
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_core_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        print(
+            f"storage {settings.storage_url}: {prepare_storage(open_storage(settings.storage_url))}"
+        )
+        print(f"queue   {settings.queue_url}: {prepare_queue(open_queue(settings.queue_url))}")
+    except (StorageError, QueueError, ValueError) as exc:
+        print(f"jansky setup: {exc}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,42 @@
+"""The `jansky collector` and `jansky submit` command modules."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from antenna import command, submit
+from antenna.config import ConfigurationError, load_collector_settings
+
+
+def test_gunicorn_options_follow_the_settings():
+    settings = load_collector_settings({"COLLECTOR_WORKER_TIMEOUT": "40"})
+    options = command.gunicorn_options(settings, "127.0.0.1:9", workers=2, threads=1)
+    assert options["worker_class"] == "sync"
+    assert options["timeout"] == 40
+    assert command.gunicorn_options(settings, "x:1", 2, 8)["worker_class"] == "gthread"
+
+
+def test_retry_budget_must_fit_in_the_worker_timeout():
+    with pytest.raises(ConfigurationError, match="COLLECTOR_RETRY_BUDGET_SECONDS"):
+        load_collector_settings(
+            {"COLLECTOR_RETRY_BUDGET_SECONDS": "30", "COLLECTOR_WORKER_TIMEOUT": "30"}
+        )
+
+
+def test_command_arguments():
+    parser = argparse.ArgumentParser()
+    command.configure(parser)
+    args = parser.parse_args(["--workers", "3"])
+    assert (args.bind, args.workers, args.threads) == ("127.0.0.1:8800", 3, None)
+
+
+def test_submit_annotations():
+    assert submit.parse_annotations(["ProductName=Firefox", "Note=a=b"]) == {
+        "ProductName": "Firefox",
+        "Version": "1.0",
+        "Note": "a=b",
+    }
+    with pytest.raises(ValueError, match="KEY=VALUE"):
+        submit.parse_annotations(["novalue"])
