@@ -4,8 +4,10 @@ The collector answers ``CrashID=...`` only after this returns: the crash is stor
 written last by the storage backend) and, unless deferred, its id is in the standard queue.
 All attempts together stay within a time budget below the gunicorn worker timeout, so a slow
 backend yields a clean 5xx instead of a killed worker: each attempt runs on a helper thread and
-the request stops waiting for it at the deadline. An abandoned attempt may still finish later;
-the client, told to retry, may then store the crash twice, which is harmless (never lost).
+the request stops waiting for it at the deadline. Ids of crashes saved at the same time are
+queued together (:mod:`antenna.publisher`), one queue call per batch. An abandoned attempt may
+still finish later; the client, told to retry, may then store the crash twice, which is
+harmless (never lost).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from antenna.metrics import METRICS
+from antenna.publisher import BatchPublisher
 from jansky.queue.base import STANDARD, CrashQueue
 from jansky.storage.base import CrashStorage
 
@@ -64,6 +67,7 @@ class CrashMover:
         self.executor = concurrent.futures.ThreadPoolExecutor(
             max_workers=max_threads, thread_name_prefix="crashmover"
         )
+        self.publisher = BatchPublisher(queue, STANDARD)
 
     def handle(
         self,
@@ -77,7 +81,9 @@ class CrashMover:
         with METRICS.timer("crashmover.crash_handling.time"):
             try:
                 self._attempt(
-                    lambda: self.storage.save_raw_crash(crash_id, raw_crash, dumps),
+                    lambda: self.executor.submit(
+                        self.storage.save_raw_crash, crash_id, raw_crash, dumps
+                    ),
                     crash_id,
                     "save",
                     deadline,
@@ -89,7 +95,7 @@ class CrashMover:
             if publish:
                 try:
                     self._attempt(
-                        lambda: self.queue.publish(STANDARD, [crash_id]),
+                        lambda: self.publisher.submit(crash_id),
                         crash_id,
                         "publish",
                         deadline,
@@ -103,8 +109,14 @@ class CrashMover:
         METRICS.incr("crashmover.save_crash.count")
         logger.info("crash_id=%s event=saved queued=%s", crash_id, str(publish).lower())
 
-    def _attempt(self, operation: Callable[[], T], crash_id: str, what: str, deadline: float) -> T:
-        """Run ``operation`` until it succeeds, attempts run out or the deadline nears."""
+    def _attempt(
+        self,
+        start: Callable[[], concurrent.futures.Future[T]],
+        crash_id: str,
+        what: str,
+        deadline: float,
+    ) -> T:
+        """Run the operation ``start`` begins until it succeeds, attempts run out or time does."""
         attempt = 1
         while True:
             started = time.perf_counter()
@@ -112,12 +124,13 @@ class CrashMover:
                 remaining = deadline - self.clock()
                 if remaining <= 0:
                     raise TimeoutError(f"no time left to {what} (budget {self.budget_seconds}s)")
-                future = self.executor.submit(operation)
+                future = start()
                 try:
                     return future.result(timeout=remaining)
                 except TimeoutError:
                     if future.done():
                         raise  # the operation's own timeout, not the budget's
+                    future.cancel()  # if it has not started, it never will
                     raise TimeoutError(
                         f"{what} did not finish within the {self.budget_seconds}s budget"
                     ) from None

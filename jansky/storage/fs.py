@@ -2,21 +2,23 @@
 
 Each ``v1/...`` key is a file path under the root, so tools written for the S3 layout work on
 it. Writes are atomic (a temporary file in the same directory, fsync, rename, fsync of the
-directory), so a reader sees a whole object or none, even after a power cut.
+directory), so a reader sees a whole object or none, even after a power cut. Objects written
+together share the folder flushes.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
-from collections.abc import Iterator
+import secrets
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from jansky.storage.base import StorageError
 from jansky.storage.objects import ObjectCrashStorage
 
 TEMP_PREFIX = ".tmp-"
+_CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
 
 
 class FilesystemCrashStorage(ObjectCrashStorage):
@@ -40,23 +42,65 @@ class FilesystemCrashStorage(ObjectCrashStorage):
         return path
 
     def _put(self, key: str, data: bytes) -> None:
-        path = self._path(key)
+        self._put_many([(key, data)])
+
+    def _put_many(self, objects: Sequence[tuple[str, bytes]]) -> None:
+        """Write and fsync every file, rename them all, then fsync each folder once.
+
+        A crash's dump names and dumps share one pass: their files are flushed before any is
+        renamed, and the folders holding them after every rename, so each object is whole and
+        durable once this returns, with one folder flush per distinct folder.
+        """
+        staged: list[tuple[str, Path, str]] = []  # (temporary path, final path, key)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
+            for key, data in objects:
+                path = self._path(key)
+                staged.append((self._write_temporary(key, path, data), path, key))
+            folders: dict[Path, str] = {}
+            while staged:
+                temp_name, path, key = staged[0]
+                try:
+                    os.replace(temp_name, path)
+                except OSError as exc:
+                    raise StorageError(f"{self.describe()}: cannot write {key}: {exc}") from exc
+                staged.pop(0)
+                folders.setdefault(path.parent, key)
+            for folder, key in folders.items():
+                try:
+                    _fsync_directory(folder)
+                except OSError as exc:
+                    raise StorageError(f"{self.describe()}: cannot write {key}: {exc}") from exc
+        finally:
+            for temp_name, _path, _key in staged:
+                with contextlib.suppress(OSError):
+                    os.unlink(temp_name)
+
+    def _write_temporary(self, key: str, path: Path, data: bytes) -> str:
+        """A new owner-only file beside ``path`` holding ``data``, fsync'd; returns its name."""
+        folder = path.parent
+        temp_name = os.path.join(folder, f"{TEMP_PREFIX}{secrets.token_hex(8)}")
+        try:
+            try:
+                fd = os.open(temp_name, _CREATE_FLAGS, 0o600)
+            except FileNotFoundError:
+                _make_folders(folder)
+                fd = os.open(temp_name, _CREATE_FLAGS, 0o600)
         except OSError as exc:
             raise StorageError(f"{self.describe()}: cannot write {key}: {exc}") from exc
         try:
-            with os.fdopen(fd, "wb") as temp:
-                temp.write(data)
-                temp.flush()
-                os.fsync(temp.fileno())
-            os.replace(temp_name, path)
-            _fsync_directory(path.parent)
+            try:
+                with memoryview(data) as view:
+                    written = 0
+                    while written < len(view):
+                        written += os.write(fd, view[written:])
+                os.fsync(fd)
+            finally:
+                os.close(fd)
         except OSError as exc:
             with contextlib.suppress(OSError):
                 os.unlink(temp_name)
             raise StorageError(f"{self.describe()}: cannot write {key}: {exc}") from exc
+        return temp_name
 
     def _get(self, key: str) -> bytes | None:
         path = self._path(key)
@@ -85,6 +129,19 @@ class FilesystemCrashStorage(ObjectCrashStorage):
         except OSError as exc:
             raise StorageError(f"{self.describe()}: cannot list {prefix}: {exc}") from exc
         yield from names
+
+
+def _make_folders(folder: Path) -> None:
+    """Create ``folder`` and its missing parents, each durably recorded in its parent."""
+    missing = []
+    while not folder.is_dir():
+        missing.append(folder)
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    for created in reversed(missing):
+        created.mkdir(exist_ok=True)
+        _fsync_directory(created.parent)
 
 
 def _fsync_directory(directory: Path) -> None:

@@ -10,7 +10,7 @@ import abc
 import datetime
 import logging
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,15 @@ class ObjectCrashStorage(CrashStorage):
     @abc.abstractmethod
     def _put(self, key: str, data: bytes) -> None:
         """Store ``data`` under ``key`` durably, replacing any previous object atomically."""
+
+    def _put_many(self, objects: Sequence[tuple[str, bytes]]) -> None:
+        """Store every object durably before returning; any failure raises.
+
+        The objects have no order among themselves: a backend may write them concurrently or
+        share one flush between them. The default stores them one by one.
+        """
+        for key, data in objects:
+            self._put(key, data)
 
     @abc.abstractmethod
     def _get(self, key: str) -> bytes | None:
@@ -59,9 +68,11 @@ class ObjectCrashStorage(CrashStorage):
             if not isinstance(data, bytes | bytearray | memoryview):
                 raise TypeError(f"{crash_id}: dump {name!r} must be bytes, not {type(data)}")
             objects.append((keys.dump_key(crash_id, name), bytes(data)))
-        objects.append((keys.raw_crash_key(crash_id), keys.encode_raw_crash(raw_crash)))
-        for key, data in objects:
-            self._put(key, data)
+        raw_crash_object = (keys.raw_crash_key(crash_id), keys.encode_raw_crash(raw_crash))
+        # Dump names and dumps together, then the raw crash alone once they are durable: its
+        # presence is what says the crash is complete.
+        self._put_many(objects)
+        self._put_many([raw_crash_object])
         logger.debug(
             "saved raw crash crash_id=%s dumps=%s storage=%s",
             crash_id,

@@ -9,8 +9,10 @@ server turns into a :class:`StorageError` well before a collector worker times o
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import boto3
@@ -29,6 +31,9 @@ from jansky.storage.objects import ObjectCrashStorage
 
 # Error codes S3 servers use for an absent object (``404`` when the call has no body).
 _MISSING_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
+# Concurrent PUTs of one save (dump names and dumps); the connection pool is sized to match.
+PARALLEL_PUTS = 8
+MAX_POOL_CONNECTIONS = 32
 
 
 class S3StorageConfig:
@@ -70,6 +75,7 @@ def client_config(env: Mapping[str, str] | None = None) -> botocore.config.Confi
         read_timeout=config("storage_s3_read_timeout"),
         retries={"total_max_attempts": max_attempts, "mode": "standard"},
         s3={"addressing_style": "path"},
+        max_pool_connections=MAX_POOL_CONNECTIONS,
     )
 
 
@@ -91,6 +97,8 @@ class S3CrashStorage(ObjectCrashStorage):
             raise ValueError("the S3 bucket name is empty; use s3://bucket[/prefix]")
         self.bucket = bucket
         self.prefix = prefix.strip("/")
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self._executor_lock = threading.Lock()
         self.client = client or boto3.session.Session().client(
             "s3", region_name=os.environ.get("AWS_REGION") or None, config=client_config(env)
         )
@@ -114,6 +122,22 @@ class S3CrashStorage(ObjectCrashStorage):
             self.client.put_object(Bucket=self.bucket, Key=self._object_key(key), Body=data)
         except (BotoCoreError, ClientError) as exc:
             raise self._error("put", key, exc) from exc
+
+    def _put_many(self, objects: Sequence[tuple[str, bytes]]) -> None:
+        """PUT the objects concurrently (a crash's dumps cost one round trip, not one each)."""
+        if len(objects) < 2:
+            super()._put_many(objects)
+            return
+        with self._executor_lock:
+            if self._executor is None:
+                self._executor = concurrent.futures.ThreadPoolExecutor(
+                    max_workers=PARALLEL_PUTS, thread_name_prefix="s3-put"
+                )
+        futures = [self._executor.submit(self._put, key, data) for key, data in objects]
+        # Wait for every PUT, so none is still running when the caller goes on or retries.
+        concurrent.futures.wait(futures)
+        for future in futures:
+            future.result()
 
     def _get(self, key: str) -> bytes | None:
         try:

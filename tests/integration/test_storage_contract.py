@@ -170,30 +170,33 @@ def test_saving_again_replaces_the_raw_crash(storage: CrashStorage):
 
 def test_raw_crash_is_written_last(storage: CrashStorage, monkeypatch: pytest.MonkeyPatch):
     crash_id = create_crash_id(DAY)
-    written: list[str] = []
-    put = storage._put
+    batches: list[list[str]] = []
+    put_many = storage._put_many
 
-    def recording_put(key: str, data: bytes) -> None:
-        put(key, data)
-        written.append(key)
+    def recording_put_many(objects: list[tuple[str, bytes]]) -> None:
+        put_many(objects)  # recorded once stored: a batch is durable when the call returns
+        batches.append([key for key, _data in objects])
 
-    monkeypatch.setattr(storage, "_put", recording_put)
+    monkeypatch.setattr(storage, "_put_many", recording_put_many)
     storage.save_raw_crash(crash_id, RAW_CRASH, DUMP_SETS["several"])
-    assert written[0] == f"v1/dump_names/{crash_id}"
-    assert written[-1] == f"v1/raw_crash/20240309/{crash_id}"
-    assert set(written) == crash_key_set(crash_id, list(DUMP_SETS["several"]))
+    assert batches[-1] == [f"v1/raw_crash/20240309/{crash_id}"]
+    earlier = [key for batch in batches[:-1] for key in batch]
+    assert f"v1/dump_names/{crash_id}" in earlier
+    assert set(earlier) | set(batches[-1]) == crash_key_set(crash_id, list(DUMP_SETS["several"]))
 
 
 def test_a_failed_save_leaves_no_raw_crash(storage: CrashStorage, monkeypatch: pytest.MonkeyPatch):
     crash_id = create_crash_id(DAY)
-    put = storage._put
+    put_many = storage._put_many
 
-    def failing_put(key: str, data: bytes) -> None:
-        if key == f"v1/memory_report/{crash_id}":
-            raise StorageError(f"{key}: disk on fire")
-        put(key, data)
+    def failing_put_many(objects: list[tuple[str, bytes]]) -> None:
+        failing = f"v1/memory_report/{crash_id}"
+        if any(key == failing for key, _data in objects):
+            put_many([(key, data) for key, data in objects if key != failing])
+            raise StorageError(f"{failing}: disk on fire")
+        put_many(objects)
 
-    monkeypatch.setattr(storage, "_put", failing_put)
+    monkeypatch.setattr(storage, "_put_many", failing_put_many)
     with pytest.raises(StorageError, match="disk on fire"):
         storage.save_raw_crash(crash_id, RAW_CRASH, DUMP_SETS["several"])
 
