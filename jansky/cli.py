@@ -16,7 +16,10 @@ from types import ModuleType
 COMMANDS = {
     "run": "jansky.commands.run",
     "collector": "antenna.command",
+    "processor": "processor.command",
     "submit": "antenna.submit",
+    "reprocess": "processor.reprocess_command",
+    "search": "jansky.search.command",
     "setup": "jansky.commands.setup",
     "services": "jansky.services.command",
     "signature": "processor.signature.command",

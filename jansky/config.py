@@ -31,7 +31,9 @@ DOCUMENTED_COMPONENTS = [
     "jansky.storage.s3:S3StorageConfig",
     "jansky.queue.base:QueueConfig",
     "jansky.queue.sqs:SqsQueueConfig",
+    "jansky.search.settings:SearchConfig",
     "antenna.config:CollectorConfig",
+    "processor.config:ProcessorConfig",
     "processor.signature.siglists:SignatureListsConfig",
 ]
 

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 
 from jansky.config import load_core_settings
 from jansky.queue import open_queue
+from jansky.search import open_search
 from jansky.storage import open_storage
 
 EXAMPLES = """\
-  jansky run                              collector on 127.0.0.1:8800, data under ./var
+  jansky run                              collector on 127.0.0.1:8800 and processor, data in ./var
   DATA_DIR=/srv/jansky jansky run         keep the data elsewhere
   jansky submit http://127.0.0.1:8800/submit crash.dmp -a ProductName=Test   (in another shell)
 """
@@ -35,12 +36,17 @@ class Component:
     summary: str
 
 
-# The processor and Crash Stats join this list as they land (see the README's roadmap).
+# Crash Stats joins this list when it lands (see the README's status).
 COMPONENTS = (
     Component(
         "collector",
         ("collector", "--bind", "127.0.0.1:8800"),
         "accepts crash reports at http://127.0.0.1:8800/submit",
+    ),
+    Component(
+        "processor",
+        ("processor",),
+        "walks the minidumps, signs and indexes each crash (jansky search finds it)",
     ),
 )
 
@@ -59,6 +65,7 @@ def prepare_embedded_backends() -> dict[str, str]:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     open_storage(settings.storage_url).check_health()
     open_queue(settings.queue_url).check_health()
+    open_search(settings.search_url).check_health()
     env = dict(os.environ)
     env.update(
         DATA_DIR=str(settings.data_dir),
@@ -70,6 +77,7 @@ def prepare_embedded_backends() -> dict[str, str]:
     print(f"data:    {settings.data_dir}")
     print(f"storage: {settings.storage_url}")
     print(f"queue:   {settings.queue_url}")
+    print(f"search:  {settings.search_url}")
     return env
 
 
@@ -84,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     }
     for component in children:
         print(f"{component.name}: {component.summary}")
-    print("processor and Crash Stats are not part of Jansky yet; crashes wait in the queue.")
+    print("Crash Stats is not part of Jansky yet; `jansky search` queries the crashes.")
     print("Press Ctrl-C to stop.")
     signal.signal(signal.SIGTERM, _interrupt)
     try:

@@ -1,4 +1,4 @@
-"""Create what the configured backends must hold before Jansky runs: bucket, queues, folders.
+"""Create what the configured backends must hold before Jansky runs: bucket, queues, indices.
 
 Safe to run again: what exists is left as it is. Reads the same settings as every other command
 (`STORAGE_URL`, `QUEUE_URL`, the AWS variables), so a deployment runs it once per release.
@@ -12,6 +12,8 @@ import sys
 from jansky.config import load_core_settings
 from jansky.queue import QueueError, open_queue
 from jansky.queue.base import CrashQueue
+from jansky.search import SearchError, open_search
+from jansky.search.backend import SearchBackend
 from jansky.storage import StorageError, open_storage
 from jansky.storage.base import CrashStorage
 
@@ -44,6 +46,13 @@ def prepare_queue(queue: CrashQueue) -> str:
     return "queues ready"
 
 
+def prepare_search(search: SearchBackend, weeks: int = 2) -> str:
+    """Create this week's and the coming weeks' indices (a cluster), then check the backend."""
+    created = search.create_indices_ahead(weeks)
+    search.check_health()
+    return f"created {', '.join(created)}" if created else "checked"
+
+
 def run(args: argparse.Namespace) -> int:
     settings = load_core_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -52,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
             f"storage {settings.storage_url}: {prepare_storage(open_storage(settings.storage_url))}"
         )
         print(f"queue   {settings.queue_url}: {prepare_queue(open_queue(settings.queue_url))}")
-    except (StorageError, QueueError, ValueError) as exc:
+        print(f"search  {settings.search_url}: {prepare_search(open_search(settings.search_url))}")
+    except (StorageError, QueueError, SearchError, ValueError) as exc:
         print(f"jansky setup: {exc}", file=sys.stderr)
         return 1
     return 0

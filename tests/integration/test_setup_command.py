@@ -10,6 +10,7 @@ import pytest
 from jansky.cli import main
 from jansky.queue import open_queue
 from jansky.queue.base import QUEUE_NAMES, STANDARD
+from jansky.search import open_search
 
 pytestmark = pytest.mark.integration
 
@@ -19,11 +20,15 @@ def test_setup_creates_bucket_and_queues(aws_env, monkeypatch, capsys) -> None:
     prefix = f"setup-{uuid.uuid4().hex[:8]}-"
     monkeypatch.setenv("STORAGE_URL", f"s3://{bucket}")
     monkeypatch.setenv("QUEUE_URL", f"sqs://?prefix={prefix}")
+    monkeypatch.setenv("SEARCH_URL", aws_env["SEARCH_URL"])
+    monkeypatch.setenv("SEARCH_INDEX_TEMPLATE", f"{prefix}%Y%W")
     s3 = boto3.session.Session().client("s3", region_name=aws_env["AWS_REGION"])
     sqs = boto3.session.Session().client("sqs", region_name=aws_env["AWS_REGION"])
     try:
         assert main(["setup"]) == 0
-        assert "created bucket" in capsys.readouterr().out
+        out = capsys.readouterr().out
+        assert "created bucket" in out
+        assert f"created {prefix}" in out
         s3.head_bucket(Bucket=bucket)
         names = {
             url.rsplit("/", 1)[-1] for url in sqs.list_queues(QueueNamePrefix=prefix)["QueueUrls"]
@@ -37,5 +42,7 @@ def test_setup_creates_bucket_and_queues(aws_env, monkeypatch, capsys) -> None:
         for item in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
             s3.delete_object(Bucket=bucket, Key=item["Key"])
         s3.delete_bucket(Bucket=bucket)
+        search = open_search(aws_env["SEARCH_URL"])
+        search.client.delete(search.all_indices())
         for url in sqs.list_queues(QueueNamePrefix=prefix).get("QueueUrls", []):
             sqs.delete_queue(QueueUrl=url)

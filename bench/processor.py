@@ -1,0 +1,350 @@
+"""Processor throughput against bare minidump-stackwalk, and collector-to-searchable latency.
+
+1. Throughput: the same crashes (rust-minidump's test dumps, with their symbols) go through
+   (a) bare `minidump-stackwalk` runs, one and two per core at once, and (b) the full processor
+   (queue -> storage -> rules + stackwalker -> storage -> search -> ack) in this process with one
+   and two threads per core, and as `jansky processor` with one process per core. Prints
+   crashes/s for each and the best-to-best ratio (target: >= 0.9).
+2. Latency: a `jansky processor` process runs while crashes arrive at a moderate rate, saved and
+   queued as the collector does; prints p50/p90/max from queueing to searchable (target p50 < 2 s).
+
+Runs on the embedded default (files, SQLite queue and search) in a temporary directory; with
+--servers, on MinIO, ElasticMQ and OpenSearch from var/services.env. Figures are printed;
+nothing is asserted.
+
+    .venv/bin/python bench/processor.py [--crashes N] [--rate PER_SECOND] [--servers]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from jansky.crashid import create_crash_id  # noqa: E402
+from jansky.queue import STANDARD, open_queue  # noqa: E402
+from jansky.schemas import VIEW_PII, load_schema  # noqa: E402
+from jansky.search import SearchError, load_search_settings, open_search  # noqa: E402
+from jansky.storage import open_storage  # noqa: E402
+from processor.config import cpu_count, default_stackwalker_path  # noqa: E402
+from processor.pipeline import Pipeline  # noqa: E402
+from processor.processing import CrashProcessor  # noqa: E402
+from processor.rules.stackwalker import MinidumpStackwalkRule  # noqa: E402
+from processor.rulesets import build_rulesets  # noqa: E402
+from processor.stackwalker import Stackwalker  # noqa: E402
+from processor.worker import Worker  # noqa: E402
+from tests.servers import read_services_env  # noqa: E402
+
+TESTDATA = Path(os.environ.get("JANSKY_TESTDATA_DIR", ROOT.parent / "shared" / "testdata"))
+DUMPS_DIR = TESTDATA / "rust-minidump"
+DUMP_NAMES = [
+    "test.dmp",
+    "linux-mini.dmp",
+    "pipeline-inlines-macos-segv.dmp",
+    "simple-crashpad.dmp",
+    "invalid-parameter.dmp",
+]
+PROCESSOR = (
+    "import argparse, sys; from processor import command; p = argparse.ArgumentParser(); "
+    "command.configure(p); sys.exit(command.run(p.parse_args(sys.argv[1:])))"
+)
+
+
+def environment(workdir: Path, servers: bool) -> dict[str, str]:
+    env = {
+        "DATA_DIR": str(workdir / "var"),
+        "SYMBOLS_PATHS": str(DUMPS_DIR / "symbols"),
+        "PROCESSOR_TEMPORARY_PATH": str(workdir / "tmp"),
+    }
+    if not servers:
+        return env
+    services = read_services_env()
+    if not services:
+        sys.exit("--servers needs var/services.env: run `make services` first")
+    prefix = f"bench{uuid.uuid4().hex[:8]}"
+    env.update({key: value for key, value in services.items() if key.startswith("AWS_")})
+    env.update(
+        STORAGE_URL=f"s3://jansky-crashes/bench/{prefix}",
+        QUEUE_URL=f"sqs://?prefix={prefix}-",
+        SEARCH_URL=services["SEARCH_URL"],
+        SEARCH_INDEX_TEMPLATE=f"{prefix}%Y%W",
+        SEARCH_REPLICAS="0",
+    )
+    os.environ.update({key: value for key, value in env.items() if key.startswith("AWS_")})
+    from jansky.queue.sqs import SqsCrashQueue
+
+    SqsCrashQueue(prefix=f"{prefix}-").create_queues()
+    return env
+
+
+def clean_up_servers(env: dict[str, str]) -> None:
+    """Delete the objects, queues and indices this run created on the servers."""
+    import boto3
+
+    region = env.get("AWS_REGION")
+    bucket, _, prefix = env["STORAGE_URL"].removeprefix("s3://").partition("/")
+    s3 = boto3.client("s3", region_name=region)
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix + "/"):
+        for item in page.get("Contents", []):
+            s3.delete_object(Bucket=bucket, Key=item["Key"])
+    sqs = boto3.client("sqs", region_name=region)
+    queue_prefix = env["QUEUE_URL"].partition("prefix=")[2]
+    for url in sqs.list_queues(QueueNamePrefix=queue_prefix).get("QueueUrls", []):
+        sqs.delete_queue(QueueUrl=url)
+    search = open_search(env["SEARCH_URL"], env={**os.environ, **env})
+    search.client.delete(search.all_indices())
+
+
+class Backends:
+    def __init__(self, env: dict[str, str]) -> None:
+        full = {**os.environ, **env}
+        var = Path(env["DATA_DIR"])
+        self.storage = open_storage(env.get("STORAGE_URL", f"file://{var / 'crashes'}"), env=full)
+        self.queue = open_queue(env.get("QUEUE_URL", f"sqlite://{var / 'queue.db'}"), env=full)
+        self.search = open_search(env.get("SEARCH_URL", f"sqlite://{var / 'search.db'}"), env=full)
+
+    def submit(self, dump: bytes, name: str, publish: bool = True) -> str:
+        """What the collector does: save the raw crash and dumps, then queue the id."""
+        crash_id = create_crash_id()
+        raw = {
+            "uuid": crash_id,
+            "ProductName": "Bench",
+            "Version": "1.0",
+            "submitted_timestamp": datetime.datetime.now(datetime.UTC).isoformat(),
+            "DumpName": name,
+        }
+        self.storage.save_raw_crash(crash_id, raw, {"upload_file_minidump": dump})
+        if publish:
+            self.queue.publish(STANDARD, [crash_id])
+        return crash_id
+
+    def outstanding(self) -> int:
+        counts = self.queue.counts()[STANDARD]
+        return counts.visible + counts.in_flight
+
+    def searchable(self, crash_ids: list[str]) -> set[str]:
+        """Which of ``crash_ids`` a search finds now (one query for all of them)."""
+        params = {"uuid": crash_ids, "_columns": ["uuid"], "_results_number": str(len(crash_ids))}
+        return {hit["uuid"] for hit in self.search.search(params, VIEW_PII)["hits"]}
+
+
+def stackwalker(env: dict[str, str], workdir: Path) -> Stackwalker:
+    return Stackwalker(
+        default_stackwalker_path(),
+        symbols_paths=[str(DUMPS_DIR / "symbols")],
+        symbols_cache_path=workdir / "var" / "symbols-cache",
+        symbols_tmp_path=workdir / "var" / "symbols-tmp",
+    )
+
+
+def bare_throughput(walker: Stackwalker, paths: list[Path], workdir: Path, cores: int) -> float:
+    out = workdir / "bare"
+    out.mkdir(exist_ok=True)
+
+    def walk(item: tuple[int, Path]) -> None:
+        index, path = item
+        args = walker.command(path, out / f"{index}.json", out / f"{index}.log", None)
+        subprocess.run(args, check=False, stdin=subprocess.DEVNULL)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=cores) as pool:
+        list(pool.map(walk, enumerate(paths)))
+    return len(paths) / (time.perf_counter() - started)
+
+
+def processor_throughput(
+    backends: Backends, walker: Stackwalker, dumps: list[tuple[str, bytes]], threads: int
+) -> float:
+    for name, dump in dumps:
+        backends.submit(dump, name)
+    pipeline = Pipeline(
+        build_rulesets(load_schema("processed_crash"), MinidumpStackwalkRule(walker))
+    )
+    processor = CrashProcessor(backends.storage, backends.search, backends.queue, pipeline)
+    done = threading.Semaphore(0)
+
+    def handle(message: Any) -> None:
+        processor.handle(message)
+        done.release()
+
+    worker = Worker(
+        backends.queue, handle, threads=threads, prefetch=threads * 2, idle_seconds=0.01
+    )
+    thread = threading.Thread(target=worker.run, daemon=True)
+    started = time.perf_counter()
+    thread.start()
+    for _ in dumps:
+        done.acquire()
+    elapsed = time.perf_counter() - started
+    worker.stop()
+    thread.join()
+    return len(dumps) / elapsed
+
+
+def start_processor(env: dict[str, str], workdir: Path, **options: str) -> subprocess.Popen:
+    """`jansky processor` as a separate process (logs in the work directory)."""
+    with (workdir / "processor.log").open("ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-c", PROCESSOR, "--log-level", "WARNING"],
+            env={**os.environ, **env, **options},
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def processes_throughput(
+    env: dict[str, str], workdir: Path, dumps: list[tuple[str, bytes]], processes: int
+) -> float:
+    """`jansky processor` with PROCESSOR_PROCESSES: crashes are queued once it is running."""
+    backends = Backends(env)
+    ids = [backends.submit(dump, name, publish=False) for name, dump in dumps]
+    process = start_processor(
+        env, workdir, PROCESSOR_PROCESSES=str(processes), PROCESSOR_IDLE_SECONDS="0.05"
+    )
+    try:
+        time.sleep(3)  # startup: imports, the stackwalker check, connections
+        started = time.perf_counter()
+        backends.queue.publish(STANDARD, ids)
+        while backends.outstanding():
+            time.sleep(0.02)
+        return len(ids) / (time.perf_counter() - started)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(60)
+
+
+def latency(
+    env: dict[str, str], dumps: list[tuple[str, bytes]], rate: float, workdir: Path
+) -> list[float]:
+    backends = Backends(env)
+    process = start_processor(env, workdir)
+    pending: dict[str, float] = {}
+    latencies: list[float] = []
+    lock = threading.Lock()
+    finished = threading.Event()
+
+    def watch() -> None:
+        while not finished.is_set() or pending:
+            with lock:
+                waiting = list(pending)
+            try:
+                found = backends.searchable(waiting) if waiting else set()
+            except SearchError:  # e.g. the week's index is being created
+                found = set()
+            now = time.perf_counter()
+            with lock:
+                for crash_id in found:
+                    latencies.append(now - pending.pop(crash_id))
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        time.sleep(2)  # let the processor start (stackwalker check, imports)
+        for name, dump in dumps:
+            crash_id = backends.submit(dump, name)
+            with lock:
+                pending[crash_id] = time.perf_counter()
+            time.sleep(1 / rate)
+        finished.set()
+        watcher.join(120)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(60)
+    return latencies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--crashes", type=int, default=150, help="crashes for the throughput run")
+    parser.add_argument("--latency-crashes", type=int, default=40)
+    parser.add_argument("--rate", type=float, default=4.0, help="crashes/s for the latency run")
+    parser.add_argument("--servers", action="store_true", help="MinIO + ElasticMQ + OpenSearch")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds (best kept)")
+    args = parser.parse_args()
+    if not (DUMPS_DIR / "test.dmp").exists():
+        sys.exit(f"no test dumps at {DUMPS_DIR} (set JANSKY_TESTDATA_DIR)")
+    cores = cpu_count()
+    originals = [(name, (DUMPS_DIR / name).read_bytes()) for name in DUMP_NAMES]
+    dumps = [originals[i % len(originals)] for i in range(args.crashes)]
+    with tempfile.TemporaryDirectory(prefix="jansky-bench-") as tmp:
+        workdir = Path(tmp)
+        env = environment(workdir, args.servers)
+        try:
+            run(args, env, workdir, cores, originals, dumps)
+        finally:
+            if args.servers:
+                clean_up_servers(env)
+
+
+def run(
+    args: argparse.Namespace,
+    env: dict[str, str],
+    workdir: Path,
+    cores: int,
+    originals: list[tuple[str, bytes]],
+    dumps: list[tuple[str, bytes]],
+) -> None:
+    walker = stackwalker(env, workdir)
+    paths = []
+    for index, (name, dump) in enumerate(dumps):
+        path = workdir / f"{index}.{name}"
+        path.write_bytes(dump)
+        paths.append(path)
+    backend_name = "MinIO + ElasticMQ + OpenSearch" if args.servers else "files + SQLite"
+    print(f"{len(dumps)} crashes ({', '.join(DUMP_NAMES)}), {cores} cores, {backend_name}")
+    print(f"stackwalker: {walker.version()}")
+    if args.servers:
+        interval = load_search_settings({**os.environ, **env}).refresh_interval
+        print(f"search refresh interval: {interval} (SEARCH_REFRESH_INTERVAL; adds to latency)")
+    bare_throughput(walker, paths[: cores * 2], workdir, cores)  # warm the page cache
+    # Alternate the runs and keep each one's best, so that a burst of other load on the machine
+    # does not decide the ratio.
+    bare: dict[int, float] = {}
+    full: dict[str, float] = {}
+    for _round in range(args.rounds):
+        for at_once in (cores, cores * 2):
+            rate = bare_throughput(walker, paths, workdir, at_once)
+            bare[at_once] = max(bare.get(at_once, 0.0), rate)
+        for threads in (cores, cores * 2):
+            rate = processor_throughput(Backends(env), walker, dumps, threads)
+            full[f"{threads} threads"] = max(full.get(f"{threads} threads", 0.0), rate)
+        rate = processes_throughput(env, workdir, dumps, cores)
+        key = f"{cores} processes x 4 threads"
+        full[key] = max(full.get(key, 0.0), rate)
+    for at_once, rate in bare.items():
+        print(f"bare minidump-stackwalk ({at_once} at once): {rate:8.1f} crashes/s")
+    for how, rate in full.items():
+        print(f"full processor ({how}): {rate:8.1f} crashes/s")
+    ratio = max(full.values()) / max(bare.values())
+    print(f"best processor / best bare stackwalker: {ratio:.2f} (target >= 0.90)")
+    sample = [originals[i % len(originals)] for i in range(args.latency_crashes)]
+    measured = sorted(latency(env, sample, args.rate, workdir))
+    if measured:
+        p90 = measured[min(len(measured) - 1, int(len(measured) * 0.9))]
+        print(
+            f"queued -> searchable at {args.rate:.0f} crashes/s ({len(measured)} crashes): "
+            f"p50 {statistics.median(measured):.2f} s, p90 {p90:.2f} s, "
+            f"max {measured[-1]:.2f} s (target p50 < 2 s)"
+        )
+    else:
+        print("latency: no crash became searchable (see the processor log)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""The search interface every backend implements, and the Super Search flow they share."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from jansky.search.errors import SearchError
+from jansky.search.fields import FieldRegistry, get_registry
+from jansky.search.params import normalize_params, parse_params
+from jansky.search.query import SearchQuery
+from jansky.search.redaction import redact_hit, sanitize_params
+from jansky.search.results import empty_facets, response
+
+
+@dataclass
+class BulkResult:
+    """What a bulk index call did: how many documents were stored and which failed, and why."""
+
+    indexed: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (crash id, reason)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+class SearchBackend(ABC):
+    """Super Search over one backend; see ``jansky.search.open_search``."""
+
+    def __init__(self, registry: FieldRegistry | None = None) -> None:
+        self.registry = registry or get_registry()
+
+    # ---- querying ------------------------------------------------------------------------------
+
+    def search(
+        self,
+        params: Mapping[str, list[str] | str],
+        user_permissions: Iterable[str],
+        now: datetime | None = None,
+    ) -> dict[str, Any]:
+        """The Super Search response for ``params``, as seen by a caller with these permissions.
+
+        Raises BadArgumentError (400) for invalid parameters and SearchError when the backend
+        fails.
+        """
+        permissions = frozenset(user_permissions)
+        cleaned = sanitize_params(normalize_params(params), self.registry, permissions)
+        query = parse_params(cleaned, self.registry, now=now or datetime.now(UTC))
+        if query.return_query:
+            return self.explain(query)
+        if query.empty_date_range:
+            return response([], 0, empty_facets(query.aggregations))
+        result = self.execute(query)
+        result["hits"] = [redact_hit(hit, self.registry, permissions) for hit in result["hits"]]
+        return result
+
+    @abstractmethod
+    def execute(self, query: SearchQuery) -> dict[str, Any]:
+        """Run a parsed query: ``{"hits", "total", "facets", "errors"}``."""
+
+    @abstractmethod
+    def explain(self, query: SearchQuery) -> dict[str, Any]:
+        """What ``_return_query`` shows: ``{"query": ..., "indices": [...]}``."""
+
+    # ---- indexing ------------------------------------------------------------------------------
+
+    def index_crash(self, crash_id: str, processed_crash: Mapping[str, Any]) -> None:
+        """Index (or overwrite) one crash; raises SearchError when it could not be stored."""
+        result = self.index_crashes([(crash_id, processed_crash)])
+        if result.failed:
+            raise SearchError(f"crash {crash_id} was not indexed: {result.failed[0][1]}")
+
+    @abstractmethod
+    def index_crashes(self, items: Iterable[tuple[str, Mapping[str, Any]]]) -> BulkResult:
+        """Index many crashes; overwrites crashes indexed before."""
+
+    # ---- maintenance ---------------------------------------------------------------------------
+
+    @abstractmethod
+    def check_health(self) -> dict[str, Any]:
+        """A short status; raises SearchError when the backend cannot serve."""
+
+    @abstractmethod
+    def create_indices_ahead(self, weeks: int) -> list[str]:
+        """Create the storage for the coming ``weeks`` weeks; returns what was created."""
+
+    @abstractmethod
+    def delete_expired_indices(self, retention_weeks: int) -> list[str]:
+        """Drop crashes older than ``retention_weeks`` weeks; returns what was deleted."""
+
+    @abstractmethod
+    def refresh(self) -> None:
+        """Make everything indexed so far searchable (tests and benchmarks)."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections."""

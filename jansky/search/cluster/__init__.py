@@ -1,0 +1,1 @@
+"""Super Search on Elasticsearch 8 and OpenSearch 2: one query translation, two clients."""

@@ -1,0 +1,1 @@
+"""Super Search on SQLite: the embedded default backend."""

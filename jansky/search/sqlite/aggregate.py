@@ -1,0 +1,175 @@
+"""Facets on SQLite: terms, histograms and cardinality, nested, via GROUP BY.
+
+Each aggregation level is one query grouped by the keys of its parent levels and its own key,
+restricted to the parent buckets that were kept; buckets are then ordered and cut in Python
+exactly as the cluster orders them (count descending, then term ascending; histograms by key).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from jansky.search.dates import format_bucket, from_micros
+from jansky.search.errors import BadArgumentError
+from jansky.search.query import Aggregation
+from jansky.search.results import MAX_BUCKETS, TOO_MANY_BUCKETS, term_value
+from jansky.search.sqlite.schema import TABLE, column
+from jansky.search.sqlite.translate import Sql
+
+MICROS_PER_DAY = 86_400_000_000
+# unit -> (size in microseconds, offset aligning buckets); weeks start on Monday, and
+# 1970-01-01 was a Thursday, three days after one.
+FIXED_UNITS = {
+    "minute": (60_000_000, 0),
+    "hour": (3_600_000_000, 0),
+    "day": (MICROS_PER_DAY, 0),
+    "week": (7 * MICROS_PER_DAY, 3 * MICROS_PER_DAY),
+}
+
+
+@dataclass(frozen=True)
+class Level:
+    expr: str
+    join: str
+
+
+def _level(agg: Aggregation, depth: int) -> Level:
+    field = agg.field
+    value = column(field)
+    join = ""
+    if field.is_list:
+        join = f"JOIN json_each({value}) AS j{depth}"
+        value = f"j{depth}.value"
+    if agg.kind == "histogram":
+        value = _bucket_expr(field.validation_type, value, agg.interval)
+    return Level(value, join)
+
+
+def _bucket_expr(kind: str, value: str, interval: str | int | float | None) -> str:
+    """SQL for a histogram bucket; integer arithmetic where it is exact, Python otherwise.
+
+    ``interval`` comes from the parser (a known unit or a positive number), never from raw
+    user text, so it can be written into the SQL.
+    """
+    if kind == "datetime":
+        if interval in FIXED_UNITS:
+            size, offset = FIXED_UNITS[interval]
+            return f"({value} - (({value} + {offset}) % {size}))"
+        return f"j_datebucket({value}, '{interval}')"
+    if kind == "int" and isinstance(interval, int):
+        return f"({value} - ((({value} % {interval}) + {interval}) % {interval}))"
+    return f"j_numbucket({value}, {interval!r})"
+
+
+class Aggregator:
+    """Computes the facets of one query over a connection."""
+
+    def __init__(self, connection: Any, where: Sql, facets_size: int) -> None:
+        self.connection = connection
+        self.where = where
+        self.size = facets_size
+        self.buckets = 0
+
+    def facets(self, aggregations: tuple[Aggregation, ...]) -> dict[str, Any]:
+        return self._compute(aggregations, [], [()], [])[()]
+
+    def _rows(
+        self, levels: list[Level], select: str, allowed: list[tuple], cut: list[bool]
+    ) -> list[tuple]:
+        """Rows of (parent keys..., ``select``...) grouped by the parent levels.
+
+        Parent levels whose buckets were cut to the facet size are restricted to the kept
+        terms in SQL; every row is still checked against ``allowed`` by the caller.
+        """
+        parents = levels[:-1]
+        joins = " ".join(level.join for level in levels if level.join)
+        params = list(self.where.params)
+        restrictions = ""
+        for depth, level in enumerate(parents):
+            if cut[depth]:
+                values = sorted({key[depth] for key in allowed}, key=repr)
+                restrictions += f" AND {level.expr} IN (SELECT value FROM json_each(?))"
+                params.append(json.dumps(values))
+        selected = ", ".join([*(level.expr for level in parents), select])
+        sql = f"SELECT {selected} FROM {TABLE} AS c {joins} WHERE ({self.where.text}){restrictions}"
+        if parents:
+            sql += " GROUP BY " + ", ".join(str(index + 1) for index in range(len(parents)))
+        return self.connection.execute(sql, params).fetchall()
+
+    def _compute(
+        self,
+        aggregations: tuple[Aggregation, ...],
+        parents: list[Level],
+        allowed: list[tuple],
+        cut: list[bool],
+    ) -> dict[tuple, dict[str, Any]]:
+        out: dict[tuple, dict[str, Any]] = {key: {} for key in allowed}
+        allowed_set = set(allowed)
+        depth = len(parents)
+        for agg in aggregations:
+            level = _level(agg, depth)
+            levels = [*parents, level]
+            counted = "COUNT(DISTINCT c.crash_id)" if any(lv.join for lv in levels) else "COUNT(*)"
+            if agg.kind == "cardinality":
+                rows = self._rows(levels, f"COUNT(DISTINCT {level.expr})", allowed, cut)
+                for row in rows:
+                    if tuple(row[:-1]) in allowed_set:
+                        out[tuple(row[:-1])][agg.name] = {"value": row[-1]}
+                for key in allowed:
+                    out[key].setdefault(agg.name, {"value": 0})
+                continue
+            rows = self._rows([*levels, Level("", "")], counted, allowed, [*cut, False])
+            per_parent: dict[tuple, list[tuple[Any, int]]] = defaultdict(list)
+            for row in rows:
+                parent, term, count = tuple(row[:-2]), row[-2], row[-1]
+                if term is not None and parent in allowed_set:
+                    per_parent[parent].append((term, count))
+            kept: dict[tuple, list[tuple[Any, int]]] = {}
+            was_cut = False
+            for parent in allowed:
+                buckets = per_parent.get(parent, [])
+                was_cut = was_cut or (agg.kind == "terms" and len(buckets) > self.size)
+                if agg.kind == "terms":
+                    buckets = sorted(buckets, key=lambda item: (-item[1], item[0]))[: self.size]
+                else:
+                    buckets = sorted(buckets)
+                self.buckets += len(buckets)
+                if self.buckets > MAX_BUCKETS:
+                    raise BadArgumentError(TOO_MANY_BUCKETS)
+                kept[parent] = buckets
+            children: dict[tuple, dict[str, Any]] = {}
+            if agg.children:
+                child_allowed = [
+                    (*parent, term) for parent, items in kept.items() for term, _ in items
+                ]
+                if child_allowed:
+                    children = self._compute(agg.children, levels, child_allowed, [*cut, was_cut])
+            for parent, items in kept.items():
+                out[parent][agg.name] = [
+                    self._bucket(agg, parent, term, count, children) for term, count in items
+                ]
+        return out
+
+    def _bucket(
+        self,
+        agg: Aggregation,
+        parent: tuple,
+        term: Any,
+        count: int,
+        children: dict[tuple, dict[str, Any]],
+    ) -> dict[str, Any]:
+        if agg.kind == "histogram":
+            shown = (
+                format_bucket(from_micros(term))
+                if agg.field.validation_type == "datetime"
+                else term
+            )
+        else:
+            shown = term_value(agg, term)
+        bucket: dict[str, Any] = {"term": shown, "count": count}
+        if agg.children:
+            bucket["facets"] = children.get((*parent, term), {})
+        return bucket

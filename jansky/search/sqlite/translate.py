@@ -1,0 +1,129 @@
+"""Parsed query -> SQL over the ``crashes`` table, with bound parameters only.
+
+Semantics mirror the cluster translation (``cluster.dsl``): a negated condition also matches
+crashes without the field; list fields match when any of their values does; text fields
+without a whole-value version apply every operator to their words.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jansky.search.dates import to_micros
+from jansky.search.fields import Field
+from jansky.search.query import MATCH, Condition, FieldClause, SearchQuery, SortKey
+from jansky.search.sqlite.schema import column
+
+
+class Sql:
+    """A SQL fragment and its parameters, combined without string interpolation of values."""
+
+    def __init__(self, text: str, params: list[Any] | None = None) -> None:
+        self.text = text
+        self.params = params or []
+
+    @staticmethod
+    def join(parts: list[Sql], separator: str) -> Sql:
+        return Sql(
+            separator.join(f"({part.text})" for part in parts),
+            [param for part in parts for param in part.params],
+        )
+
+
+def _bind(field: Field, value: Any) -> Any:
+    if field.storage_type == "date":
+        return to_micros(value)
+    if field.storage_type == "boolean":
+        return int(bool(value))
+    return value
+
+
+def _value_test(field: Field, condition: Condition, value_expr: str) -> Sql:
+    """The test of one value (a column or one list element) against ``condition``."""
+    operator = condition.operator
+    values = [_bind(field, value) for value in condition.values]
+    analyzer = field.analyzer
+    if operator == MATCH:
+        if field.is_text:
+            return Sql.join(
+                [Sql(f"j_phrase({value_expr}, ?, ?)", [value, analyzer]) for value in values],
+                " OR ",
+            )
+        marks = ", ".join("?" for _ in values)
+        return Sql(f"{value_expr} IN ({marks})", values)
+    if operator == "__true__":
+        return Sql(f"{value_expr} = 1")
+    if operator in (">", ">=", "<", "<="):
+        return Sql(f"{value_expr} {operator} ?", values)
+    operand = values[0]
+    if field.is_tokenized_only:
+        return Sql(f"j_token({value_expr}, ?, ?, ?)", [operator, operand, analyzer])
+    if operator == "=":
+        return Sql(f"{value_expr} = ?", [operand])
+    if operator == "~":
+        return Sql(f"instr({value_expr}, ?) > 0", [operand])
+    if operator == "^":
+        return Sql(f"substr({value_expr}, 1, ?) = ?", [len(operand), operand])
+    if operator == "$":
+        if not operand:
+            return Sql(f"{value_expr} IS NOT NULL")
+        return Sql(f"substr({value_expr}, ?) = ?", [-len(operand), operand])
+    return Sql(f"j_regexp({value_expr}, ?)", [operand])
+
+
+def condition_sql(condition: Condition) -> Sql:
+    field = condition.field
+    col = column(field)
+    if condition.operator == "__null__":
+        test = Sql(f"{col} IS NULL")
+    elif field.is_list:
+        inner = _value_test(field, condition, "e.value")
+        test = Sql(f"EXISTS (SELECT 1 FROM json_each({col}) AS e WHERE {inner.text})", inner.params)
+    else:
+        test = _value_test(field, condition, col)
+    if condition.negated:
+        return Sql(f"NOT IFNULL(({test.text}), 0)", test.params)
+    return test
+
+
+def clause_sql(clause: FieldClause) -> Sql:
+    parts = [condition_sql(condition) for condition in clause.ranges]
+    if clause.alternatives:
+        parts.append(Sql.join([condition_sql(c) for c in clause.alternatives], " OR "))
+    return Sql.join(parts, " AND ")
+
+
+def where_sql(query: SearchQuery) -> Sql:
+    """The filters, led by the date window on the clustering key so SQLite reads one range.
+
+    The window repeats the folded date bounds inclusively; the date clause itself still
+    decides the exact edges.
+    """
+    window = Sql(
+        "c.date_key >= ? AND c.date_key <= ?",
+        [to_micros(query.date_from), to_micros(query.date_to)],
+    )
+    return Sql.join([window, *(clause_sql(clause) for clause in query.clauses)], " AND ")
+
+
+def _sort_expr(key: SortKey) -> str:
+    col = column(key.field)
+    if key.field.storage_type == "date" and key.descending:
+        return "c.date_key"  # the clustering key: the same order, undated (-1) last
+    if key.field.is_list:
+        function = "MAX" if key.descending else "MIN"
+        return f"(SELECT {function}(value) FROM json_each({col}))"
+    return col
+
+
+def order_sql(query: SearchQuery, date_field: Field | None, id_column: str) -> str:
+    """Requested keys (missing values last), then the default ``-date``, then the crash key."""
+    keys = list(query.sort)
+    if not keys and date_field is not None:
+        keys = [SortKey(date_field, descending=True)]
+    parts = []
+    for key in keys:
+        expr = _sort_expr(key)
+        parts.append(f"{expr} {'DESC' if key.descending else 'ASC'} NULLS LAST")
+    parts.append(f"{id_column} ASC")
+    return ", ".join(parts)

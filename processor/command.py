@@ -1,0 +1,148 @@
+"""Run the processor: turn queued raw crashes into processed, searchable crashes.
+
+Reads crash ids from the queues named by QUEUE_URL (priority first, then standard and
+reprocessing), loads each crash from STORAGE_URL, runs the rule pipeline around
+minidump-stackwalk, saves the processed crash and indexes it in SEARCH_URL. SIGTERM or Ctrl-C
+stops pulling, releases buffered messages and lets crashes in progress finish.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import multiprocessing
+import os
+import signal
+import sys
+
+from jansky.config import load_core_settings
+from jansky.queue import open_queue_from_settings
+from jansky.schemas import load_schema
+from jansky.search import SearchError
+from jansky.storage import open_storage_from_settings
+from processor.config import InvalidProcessorSetting, load_processor_settings
+from processor.indexing import open_indexer
+from processor.pipeline import Pipeline
+from processor.processing import CrashProcessor, RetryPolicy
+from processor.rulesets import make_stackwalker, rulesets_from_settings
+from processor.stackwalker import StackwalkerUnavailable
+from processor.worker import Worker
+
+EXAMPLES = """\
+  jansky processor                      process crashes until stopped (SIGTERM / Ctrl-C)
+  jansky processor --until-idle         process what is queued, then exit
+  PROCESSOR_THREADS=2 STACKWALKER_KILL_TIMEOUT=30 jansky processor
+  PROCESSOR_PROCESSES=4 jansky processor    four processes (e.g. one per core)
+"""
+
+logger = logging.getLogger(__name__)
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--until-idle",
+        action="store_true",
+        help="exit once every queue is empty and nothing is in progress",
+    )
+    parser.add_argument(
+        "--log-level", default="INFO", help="logging level: DEBUG, INFO, WARNING (default: INFO)"
+    )
+
+
+def build_worker() -> Worker:
+    """Everything the processor needs, from the environment; raises on a bad setup."""
+    settings = load_processor_settings()
+    core = load_core_settings()
+    schema = load_schema("processed_crash")
+    pipeline = Pipeline(rulesets_from_settings(settings, schema))
+    queue = open_queue_from_settings()
+    crash_processor = CrashProcessor(
+        storage=open_storage_from_settings(),
+        indexer=open_indexer(core.search_url),
+        queue=queue,
+        pipeline=pipeline,
+        retry=RetryPolicy(
+            max_attempts=settings.max_attempts,
+            backoff_seconds=settings.backoff_seconds,
+            backoff_max_seconds=settings.backoff_max_seconds,
+        ),
+        temporary_path=settings.temporary_path,
+    )
+    settings.temporary_path.mkdir(parents=True, exist_ok=True)
+    return Worker(
+        queue,
+        crash_processor.handle,
+        threads=settings.threads,
+        prefetch=settings.prefetch,
+        reprocessing_ratio=settings.reprocessing_ratio,
+        idle_seconds=settings.idle_seconds,
+        shutdown_seconds=settings.shutdown_seconds,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    configure_logging(args.log_level)
+    try:
+        settings = load_processor_settings()
+        make_stackwalker(settings).version()
+    except (StackwalkerUnavailable, InvalidProcessorSetting, ValueError) as exc:
+        print(f"jansky processor: {exc}", file=sys.stderr)
+        return 1
+    if settings.processes > 1:
+        return run_processes(settings.processes, args.until_idle, args.log_level)
+    return serve(args.until_idle)
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(),
+        format="%(asctime)s %(levelname)s %(processName)s %(name)s %(message)s",
+    )
+
+
+def serve(until_idle: bool) -> int:
+    """One processor process: build everything, run until SIGTERM (or idle)."""
+    try:
+        worker = build_worker()
+    except (StackwalkerUnavailable, SearchError, InvalidProcessorSetting, ValueError) as exc:
+        print(f"jansky processor: {exc}", file=sys.stderr)
+        return 1
+
+    def stop(signum: int, _frame: object) -> None:
+        logger.info("received %s; stopping", signal.Signals(signum).name)
+        worker.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    worker.run(until_idle=until_idle)
+    return 0
+
+
+def _child(until_idle: bool, log_level: str) -> None:
+    configure_logging(log_level)
+    sys.exit(serve(until_idle))
+
+
+def run_processes(count: int, until_idle: bool, log_level: str) -> int:
+    """Run ``count`` processor processes; SIGTERM / Ctrl-C stops them all gracefully."""
+    context = multiprocessing.get_context("spawn")
+    children = [
+        context.Process(target=_child, args=(until_idle, log_level), name=f"processor-{index}")
+        for index in range(count)
+    ]
+
+    def forward(signum: int, _frame: object) -> None:
+        logger.info("received %s; stopping %d processes", signal.Signals(signum).name, count)
+        for child in children:
+            if child.pid is not None and child.is_alive():
+                os.kill(child.pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    for child in children:
+        child.start()
+    for child in children:
+        child.join()
+    codes = [child.exitcode or 0 for child in children]
+    logger.info("all processor processes stopped; exit codes %s", codes)
+    return max(abs(code) for code in codes)

@@ -1,0 +1,234 @@
+"""Processor options: the worker, retries, rulesets and the stackwalker."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from everett.manager import ListOf, Option, parse_bool
+
+from jansky.config import config_manager, load_core_settings
+from jansky.queue.base import QueueConfig
+
+CACHED_STACKWALKER = Path.home() / ".cache" / "jansky" / "cargo" / "bin" / "minidump-stackwalk"
+
+
+def default_stackwalker_path() -> str:
+    """The provisioned binary if present, else whatever ``minidump-stackwalk`` is on PATH."""
+    if CACHED_STACKWALKER.exists():
+        return str(CACHED_STACKWALKER)
+    return shutil.which("minidump-stackwalk") or "minidump-stackwalk"
+
+
+class ProcessorConfig:
+    """Processor: queue consumption, retries, rulesets and the minidump-stackwalk invocation."""
+
+    class Config:
+        processor_threads = Option(
+            default="4",
+            parser=int,
+            doc="Crashes processed at once (worker threads); about one per CPU core.",
+        )
+        processor_processes = Option(
+            default="1",
+            parser=int,
+            doc=(
+                "Processor processes `jansky processor` runs, each with PROCESSOR_THREADS threads; "
+                "more than one uses more cores for the Python side of processing."
+            ),
+        )
+        processor_prefetch = Option(
+            default="8",
+            parser=int,
+            doc=(
+                "Messages received ahead of the worker threads; the puller waits while this many "
+                "are waiting, which bounds how long a leased message sits unprocessed."
+            ),
+        )
+        processor_reprocessing_ratio = Option(
+            default="5",
+            parser=int,
+            doc=(
+                "Receives from the standard queue per receive from the reprocessing queue when "
+                "both have work; the priority queue always goes first."
+            ),
+        )
+        processor_idle_seconds = Option(
+            default="1",
+            parser=float,
+            doc="Seconds to wait before polling the queues again after finding them all empty.",
+        )
+        processor_retry_backoff_seconds = Option(
+            default="10",
+            parser=float,
+            doc=(
+                "Delay before a failed crash is delivered again; doubles with each attempt up to "
+                "PROCESSOR_RETRY_BACKOFF_MAX_SECONDS. The number of attempts is QUEUE_MAX_RECEIVES."
+            ),
+        )
+        processor_retry_backoff_max_seconds = Option(
+            default="300",
+            parser=float,
+            doc="Longest delay before a failed crash is delivered again.",
+        )
+        processor_shutdown_seconds = Option(
+            default="60",
+            parser=float,
+            doc=(
+                "On SIGTERM, how long in-flight crashes may run before the processor exits anyway "
+                "(their messages are then delivered again after the lease)."
+            ),
+        )
+        processor_temporary_path = Option(
+            default="",
+            doc="Directory for the per-crash working directories (the system temp dir if empty).",
+        )
+        processor_mozilla_rules = Option(
+            default="false",
+            parser=parse_bool,
+            doc=(
+                "Add the Mozilla-specific rules (Fenix/ESR version rewrites, beta version lookup, "
+                "memory reports, PHC, theme names, shutdown hangs, ...)."
+            ),
+        )
+        processor_version_string_api = Option(
+            default="",
+            doc=(
+                "Mozilla rules: Crash Stats VersionString API used to turn beta/aurora builds "
+                "into version strings (e.g. https://crash-stats.mozilla.org/api/VersionString); "
+                "empty means no lookup, and such versions get a `b0` suffix."
+            ),
+        )
+        stackwalker_path = Option(
+            default="",
+            doc=(
+                "The minidump-stackwalk binary; empty means ~/.cache/jansky/cargo/bin/"
+                "minidump-stackwalk if present, else minidump-stackwalk on PATH."
+            ),
+        )
+        stackwalker_kill_timeout = Option(
+            default="120",
+            parser=float,
+            doc="Seconds a stackwalker run may take before it is killed (the crash gets a note).",
+        )
+        stackwalker_symbols_cache_path = Option(
+            default="",
+            doc="Cache of downloaded symbol files (DATA_DIR/symbols-cache when empty).",
+        )
+        stackwalker_symbols_tmp_path = Option(
+            default="",
+            doc=(
+                "Staging directory for symbol downloads; must be on the cache's filesystem "
+                "(DATA_DIR/symbols-tmp when empty)."
+            ),
+        )
+        stackwalker_extra_args = Option(
+            default="",
+            parser=ListOf(str, delimiter=" "),
+            doc=(
+                "Space-separated extra minidump-stackwalk arguments "
+                "(e.g. --symbols-download-timeout-secs=60)."
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class ProcessorSettings:
+    """Resolved processor settings (paths filled in from DATA_DIR)."""
+
+    threads: int
+    processes: int
+    prefetch: int
+    reprocessing_ratio: int
+    idle_seconds: float
+    backoff_seconds: float
+    backoff_max_seconds: float
+    shutdown_seconds: float
+    max_attempts: int
+    temporary_path: Path
+    mozilla_rules: bool
+    version_string_api: str
+    stackwalker_path: str
+    kill_timeout: float
+    symbols_urls: tuple[str, ...]
+    symbols_paths: tuple[str, ...]
+    symbols_cache_path: Path
+    symbols_tmp_path: Path
+    extra_args: tuple[str, ...]
+
+
+class InvalidProcessorSetting(ValueError):
+    """A processor option whose value cannot work."""
+
+
+def load_processor_settings(env: Mapping[str, str] | None = None) -> ProcessorSettings:
+    """Read and check every processor option; ``env`` replaces the process environment."""
+    manager = config_manager(env)
+    config = manager.with_options(ProcessorConfig)
+    core = load_core_settings(env)
+    max_attempts = manager.with_options(QueueConfig)("queue_max_receives")
+    data_dir = core.data_dir
+    local_symbols = data_dir / "symbols"
+    symbols_paths = tuple(core.symbols_paths) + (
+        (str(local_symbols),) if local_symbols.is_dir() else ()
+    )
+    settings = ProcessorSettings(
+        threads=config("processor_threads"),
+        processes=config("processor_processes"),
+        prefetch=config("processor_prefetch"),
+        reprocessing_ratio=config("processor_reprocessing_ratio"),
+        idle_seconds=config("processor_idle_seconds"),
+        backoff_seconds=config("processor_retry_backoff_seconds"),
+        backoff_max_seconds=config("processor_retry_backoff_max_seconds"),
+        shutdown_seconds=config("processor_shutdown_seconds"),
+        max_attempts=max_attempts,
+        temporary_path=Path(config("processor_temporary_path") or tempfile.gettempdir()),
+        mozilla_rules=config("processor_mozilla_rules"),
+        version_string_api=config("processor_version_string_api"),
+        stackwalker_path=config("stackwalker_path") or default_stackwalker_path(),
+        kill_timeout=config("stackwalker_kill_timeout"),
+        symbols_urls=tuple(core.symbols_urls),
+        symbols_paths=symbols_paths,
+        symbols_cache_path=Path(
+            config("stackwalker_symbols_cache_path") or data_dir / "symbols-cache"
+        ),
+        symbols_tmp_path=Path(config("stackwalker_symbols_tmp_path") or data_dir / "symbols-tmp"),
+        extra_args=tuple(config("stackwalker_extra_args")),
+    )
+    _check(settings)
+    return settings
+
+
+def _check(settings: ProcessorSettings) -> None:
+    problems = []
+    if settings.threads < 1:
+        problems.append(f"PROCESSOR_THREADS must be at least 1, got {settings.threads}")
+    if settings.processes < 1:
+        problems.append(f"PROCESSOR_PROCESSES must be at least 1, got {settings.processes}")
+    if settings.prefetch < 1:
+        problems.append(f"PROCESSOR_PREFETCH must be at least 1, got {settings.prefetch}")
+    if settings.reprocessing_ratio < 1:
+        problems.append(
+            f"PROCESSOR_REPROCESSING_RATIO must be at least 1, got {settings.reprocessing_ratio}"
+        )
+    if settings.kill_timeout <= 0:
+        problems.append(f"STACKWALKER_KILL_TIMEOUT must be positive, got {settings.kill_timeout}")
+    if settings.backoff_seconds < 0 or settings.backoff_max_seconds < settings.backoff_seconds:
+        problems.append(
+            "PROCESSOR_RETRY_BACKOFF_SECONDS must be >= 0 and <= "
+            "PROCESSOR_RETRY_BACKOFF_MAX_SECONDS"
+        )
+    if problems:
+        raise InvalidProcessorSetting("; ".join(problems))
+
+
+def cpu_count() -> int:
+    """Usable CPU cores (respects the affinity mask, e.g. in containers)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1

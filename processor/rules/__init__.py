@@ -1,0 +1,1 @@
+"""Processor rules: each one reads the raw crash and dumps and fills processed-crash fields."""

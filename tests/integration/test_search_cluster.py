@@ -1,0 +1,108 @@
+"""Cluster maintenance against the real servers: indices ahead, retention, missing indices,
+health, the bad-field retry, and what happens when the cluster is down."""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from jansky.schemas import VIEW_PII
+from jansky.search import SearchError, open_search
+from jansky.search.cluster.backend import ClusterSearch
+from jansky.search.cluster.indices import index_for
+from jansky.search.corpus import Corpus
+from jansky.search.settings import SearchSettings
+from tests.servers import server_env
+
+pytestmark = pytest.mark.integration
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+@pytest.fixture(
+    params=[("opensearch", "SEARCH_URL"), ("elasticsearch", "ELASTICSEARCH_URL")],
+    ids=["opensearch", "elasticsearch"],
+)
+def cluster(request: pytest.FixtureRequest) -> Iterator[ClusterSearch]:
+    flavor, key = request.param
+    url = server_env(key)[key]
+    template = f"jt{uuid.uuid4().hex[:10]}%Y%W"
+    backend = open_search(url, settings=SearchSettings(index_template=template, replicas=0))
+    assert isinstance(backend, ClusterSearch) and backend.client.flavor == flavor
+    yield backend
+    backend.client.delete(backend.all_indices())
+    backend.close()
+
+
+def test_health(cluster: ClusterSearch) -> None:
+    assert cluster.check_health()["status"] in {"green", "yellow"}
+
+
+def test_indices_ahead_and_retention(cluster: ClusterSearch) -> None:
+    created = cluster.create_indices_ahead(2, now=NOW)
+    expected = [index_for(cluster.template, NOW + timedelta(weeks=w)) for w in range(3)]
+    assert created == expected
+    assert cluster.create_indices_ahead(2, now=NOW) == []
+    old = list(Corpus(NOW - timedelta(weeks=30), days=3, seed=2).crashes(5))
+    assert cluster.index_crashes(old).ok
+    assert len(cluster.all_indices()) >= 4
+    deleted = cluster.delete_expired_indices(26, now=NOW)
+    assert deleted and all(name not in expected for name in deleted)
+    assert sorted(cluster.all_indices()) == sorted(expected)
+
+
+def test_missing_indices_are_reported(cluster: ClusterSearch) -> None:
+    crashes = list(Corpus(NOW, days=1, seed=4).crashes(20))
+    assert cluster.index_crashes(crashes).indexed == 20
+    cluster.refresh()
+    params = {"date": f">={(NOW - timedelta(days=20)).isoformat()}", "_facets": ["product"]}
+    result = cluster.search(params, VIEW_PII, now=NOW)
+    assert result["total"] == 20
+    missing = {error["index"] for error in result["errors"] if error["type"] == "missing_index"}
+    assert missing and index_for(cluster.template, NOW) not in missing
+
+
+def test_only_missing_indices_gives_an_empty_answer(cluster: ClusterSearch) -> None:
+    result = cluster.search({"_facets": ["signature", "_cardinality.uptime"]}, VIEW_PII, now=NOW)
+    assert result["hits"] == [] and result["total"] == 0
+    assert result["facets"] == {"signature": [], "cardinality_uptime": {"value": 0}}
+    assert result["errors"]
+
+
+def test_rejected_field_is_dropped_and_recorded(cluster: ClusterSearch) -> None:
+    crash_id, crash = next(Corpus(NOW, days=1, seed=9).crashes(1))
+    cluster.ensure_index(index_for(cluster.template, NOW))
+    # a document shaped by hand: an object where the mapping has a number
+    document = {
+        "crash_id": crash_id,
+        "processed_crash": {
+            "uptime": {"not": "a number"},
+            "date_processed": crash["date_processed"],
+        },
+    }
+    result = cluster._send([(crash_id, index_for(cluster.template, NOW), document)])
+    assert result.indexed == 1 and document["removed_fields"] == "processed_crash.uptime"
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.parametrize("scheme", ["opensearch", "elasticsearch"])
+def test_down_cluster_raises_search_error(scheme: str) -> None:
+    backend = open_search(
+        f"{scheme}+http://127.0.0.1:{_closed_port()}",
+        settings=SearchSettings(timeout=2, index_attempts=2),
+    )
+    crash_id, crash = next(Corpus(NOW, days=1).crashes(1))
+    with pytest.raises(SearchError):
+        backend.index_crash(crash_id, crash)
+    with pytest.raises(SearchError):
+        backend.search({}, VIEW_PII)
+    with pytest.raises(SearchError):
+        backend.check_health()
