@@ -29,6 +29,7 @@ services-stop: venv  ## stop the local servers
 	$(BIN)/jansky services stop
 
 run: venv  ## run Jansky on the embedded default (files + SQLite under ./var)
+	bin/provision minidump-stackwalk
 	$(BIN)/jansky run
 
 test: lint services  ## lint, provision, start the servers, run unit + integration + system tests
