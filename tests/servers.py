@@ -1,8 +1,9 @@
-"""Find the real servers started by `jansky services start` for integration tests.
+"""Find the real servers and the shared test data that tests need.
 
-`jansky services start` writes the environment to use to ``var/services.env``. A test that
-needs a server that is not reachable fails when ``CI=true`` and is skipped, with the reason,
-otherwise: it never passes silently.
+`jansky services start` writes the environment to use to ``var/services.env``; the real
+minidumps live in ``JANSKY_TESTDATA_DIR`` (default ``../shared/testdata``). A test that needs
+either and cannot have it fails when ``CI=true`` and is skipped, with the reason, otherwise: it
+never passes silently.
 """
 
 from __future__ import annotations
@@ -16,18 +17,31 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES_ENV = Path(os.environ.get("JANSKY_SERVICES_ENV", ROOT / "var" / "services.env"))
+TESTDATA_DIR = Path(os.environ.get("JANSKY_TESTDATA_DIR", ROOT.parent / "shared" / "testdata"))
 
 
 def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
-def unavailable(reason: str) -> None:
+def missing(reason: str) -> None:
     """Fail in CI, skip elsewhere."""
-    message = f"{reason} (start the servers with `make services`)"
     if in_ci():
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
+
+
+def unavailable(reason: str) -> None:
+    """A server is missing: fail in CI, skip elsewhere."""
+    missing(f"{reason} (start the servers with `make services`)")
+
+
+def shared_testdata(relative: str = "") -> Path:
+    """A directory of the shared test data; fails in CI and skips elsewhere when absent."""
+    path = TESTDATA_DIR / relative
+    if not path.is_dir():
+        missing(f"no test data at {path} (set JANSKY_TESTDATA_DIR to the shared test data)")
+    return path
 
 
 def read_services_env(path: Path = SERVICES_ENV) -> dict[str, str]:

@@ -14,7 +14,6 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -34,13 +33,12 @@ from processor.rules.stackwalker import MinidumpStackwalkRule
 from processor.rulesets import build_rulesets
 from processor.stackwalker import Stackwalker
 from processor.worker import Worker
-from tests.servers import ROOT, server_env, unavailable
+from tests.servers import TESTDATA_DIR, server_env, shared_testdata
 
 pytestmark = pytest.mark.integration
 
 BUCKET = "jansky-crashes"
-TESTDATA = Path(os.environ.get("JANSKY_TESTDATA_DIR", ROOT.parent / "shared" / "testdata"))
-DUMPS = TESTDATA / "rust-minidump"
+DUMPS = TESTDATA_DIR / "rust-minidump"
 DEADLINE_SECONDS = 120.0
 
 
@@ -95,8 +93,7 @@ def down_search(search_env) -> Any:
 
 @pytest.fixture
 def pipeline() -> Pipeline:
-    if not (DUMPS / "test.dmp").exists():
-        unavailable(f"no rust-minidump test data at {DUMPS}")
+    shared_testdata("rust-minidump")
     walker = Stackwalker(default_stackwalker_path(), symbols_paths=[str(DUMPS / "symbols")])
     return Pipeline(build_rulesets(load_schema("processed_crash"), MinidumpStackwalkRule(walker)))
 

@@ -31,7 +31,7 @@ from jansky.queue import open_queue
 from jansky.queue.base import STANDARD, CrashQueue
 from jansky.storage import open_storage
 from jansky.storage.base import CrashStorage
-from tests.servers import ROOT, in_ci, server_env
+from tests.servers import ROOT, missing, server_env, shared_testdata
 
 pytestmark = pytest.mark.system
 
@@ -42,13 +42,9 @@ GUNICORN = Path(sys.executable).with_name("gunicorn")
 
 def minidump_dir() -> Path:
     """The shared rust-minidump test data (``JANSKY_TESTDATA_DIR``), or skip/fail if absent."""
-    base = Path(os.environ.get("JANSKY_TESTDATA_DIR", ROOT.parent / "shared" / "testdata"))
-    directory = base / "rust-minidump"
+    directory = shared_testdata("rust-minidump")
     if not any(directory.glob("*.dmp")):
-        message = f"no minidumps in {directory} (set JANSKY_TESTDATA_DIR to the shared test data)"
-        if in_ci():
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+        missing(f"no minidumps in {directory} (set JANSKY_TESTDATA_DIR to the shared test data)")
     return directory
 
 

@@ -27,12 +27,11 @@ from jansky.queue.sqs import SqsCrashQueue
 from jansky.schemas import VIEW_PII
 from jansky.search import open_search
 from jansky.storage import CrashNotFound, open_storage
-from tests.servers import ROOT, server_env, unavailable
+from tests.servers import ROOT, TESTDATA_DIR, server_env, shared_testdata
 
 pytestmark = pytest.mark.system
 
-TESTDATA = Path(os.environ.get("JANSKY_TESTDATA_DIR", ROOT.parent / "shared" / "testdata"))
-DUMPS = TESTDATA / "rust-minidump"
+DUMPS = TESTDATA_DIR / "rust-minidump"
 DEADLINE_SECONDS = 120.0
 # Runs the `jansky processor` command module (whether or not jansky/cli.py lists it yet).
 PROCESSOR = (
@@ -92,8 +91,7 @@ class Deployment:
 
 
 def base_env(tmp_path: Path) -> dict[str, str]:
-    if not (DUMPS / "test.dmp").exists():
-        unavailable(f"no rust-minidump test data at {DUMPS}")
+    shared_testdata("rust-minidump")
     return {
         "DATA_DIR": str(tmp_path / "var"),
         "SYMBOLS_PATHS": str(DUMPS / "symbols"),

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-import pytest
+from tests.servers import missing, shared_testdata
 
 REPO = Path(__file__).resolve().parents[2]
 VECTORS = Path(__file__).parent / "signature_vectors"
@@ -27,15 +27,12 @@ def vector_id(vector: dict[str, Any]) -> str:
 def _shared(env: str, default: Path, what: str) -> Path:
     path = Path(os.environ.get(env, default))
     if not path.is_dir():
-        message = f"{what} not found at {path} (set {env})"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(f"{what} not found at {path} (set {env})")
     return path
 
 
 def testdata_dir() -> Path:
-    return _shared("JANSKY_TESTDATA_DIR", REPO.parent / "shared" / "testdata", "shared test data")
+    return shared_testdata()
 
 
 def socorro_lists_dir() -> Path:

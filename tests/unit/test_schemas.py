@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jansky.schemas import ANONYMOUS, SCHEMA_DIR, VIEW_PII, load_schema, user_permissions
+from tests.servers import shared_testdata
 
-REPO = Path(__file__).resolve().parents[2]
 CRASH_ID = "de1bb258-cbbf-4589-a673-34f800160918"
 
 
@@ -170,13 +169,7 @@ def processed():
 
 
 def stackwalk_dir() -> Path:
-    base = Path(os.environ.get("JANSKY_TESTDATA_DIR", REPO.parent / "shared" / "testdata"))
-    path = base / "rust-minidump" / "stackwalk-json"
-    if not path.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"test data missing in CI: {path} (set JANSKY_TESTDATA_DIR)")
-        pytest.skip(f"stackwalker JSON test data not found at {path}; set JANSKY_TESTDATA_DIR")
-    return path
+    return shared_testdata("rust-minidump/stackwalk-json")
 
 
 def read_stackwalk(name: str) -> dict[str, Any]:

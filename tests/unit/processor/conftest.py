@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -13,25 +12,14 @@ import pytest
 from jansky.schemas import Schema, load_schema
 from processor.config import default_stackwalker_path
 from processor.stackwalker import Stackwalker
-from tests.servers import ROOT, unavailable
+from tests.servers import shared_testdata, unavailable
 
-TESTDATA = Path(os.environ.get("JANSKY_TESTDATA_DIR", ROOT.parent / "shared" / "testdata"))
-RUST_MINIDUMP = TESTDATA / "rust-minidump"
 CRASH_ID = "de1bb258-cbbf-4589-a673-34f800160918"
-
-
-def missing(reason: str) -> None:
-    """Fail in CI, skip elsewhere (like a missing server)."""
-    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-        pytest.fail(reason, pytrace=False)
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
 def rust_minidump() -> Path:
-    if not (RUST_MINIDUMP / "test.dmp").exists():
-        missing(f"no rust-minidump test data at {RUST_MINIDUMP} (set JANSKY_TESTDATA_DIR)")
-    return RUST_MINIDUMP
+    return shared_testdata("rust-minidump")
 
 
 @pytest.fixture(scope="session")
