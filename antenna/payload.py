@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 import re
 import time
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
+
+from zlib_ng import zlib_ng
 
 MIB = 1024 * 1024
 MULTIPART_TYPES = frozenset({"multipart/form-data", "multipart/mixed"})
@@ -61,8 +62,7 @@ class Payload:
     size: int = 0
 
 
-@dataclass(frozen=True)
-class Part:
+class Part(NamedTuple):
     """One multipart part: its header values and where its body lies in the buffer."""
 
     name: str | None
@@ -169,10 +169,11 @@ def gunzip(body: bytes | bytearray, max_bytes: int) -> bytes:
     Trailing bytes after a complete member are ignored (as Antenna does); a truncated or
     corrupt stream is ``bad_gzip``; more output than allowed is :class:`PayloadTooLarge`.
     """
-    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    # zlib-ng inflates the same streams as zlib, about four times faster.
+    decompressor = zlib_ng.decompressobj(16 + zlib_ng.MAX_WBITS)
     try:
         output = decompressor.decompress(body, max_bytes + 1)
-    except zlib.error as exc:
+    except zlib_ng.error as exc:
         raise MalformedPayload("bad_gzip", str(exc)) from exc
     if len(output) > max_bytes:
         raise PayloadTooLarge(f"decompressed body is over {max_bytes} bytes")
@@ -236,22 +237,51 @@ def split_multipart(body: bytes, boundary: str) -> list[Part]:
             if headers_end == -1:
                 raise MalformedPayload("invalid_payload_structure", "a part has no header end")
             body_start = headers_end + 4
-        headers = _parse_part_headers(body[position:headers_end])
-        _disposition, disposition_params = parse_header_value(
-            headers.get("content-disposition", "")
-        )
-        content_type, type_params = parse_header_value(headers.get("content-type", "text/plain"))
-        parts.append(
-            Part(
-                name=disposition_params.get("name"),
-                filename=disposition_params.get("filename", disposition_params.get("filename*")),
-                content_type=content_type or "text/plain",
-                content_type_params=type_params,
-                start=body_start,
-                end=end,
-            )
-        )
+        fields = _simple_part_fields(body, position, headers_end)
+        if fields is None:
+            fields = part_fields(bytes(body[position:headers_end]))
+        parts.append(Part(*fields, start=body_start, end=end))
         position = end + len(separator)
+
+
+# The header block nearly every client writes: a form-data disposition with a quoted name (and
+# filename), optionally one bare content type. Matched in one step; anything else takes the
+# general path, which gives the same answer for these blocks (a test checks).
+_SIMPLE_PART_HEADERS = re.compile(
+    rb'Content-Disposition: form-data; name="([^"\\\r\n]*)"(?:; filename="([^"\\\r\n]*)")?'
+    rb"(?:\r\nContent-Type: ([A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+))?"
+)
+PartFields = tuple[str | None, str | None, str, dict[str, str]]
+
+
+def _simple_part_fields(body: bytes, start: int, end: int) -> PartFields | None:
+    """The fields of a common header block at ``body[start:end]``, or None for any other."""
+    match = _SIMPLE_PART_HEADERS.fullmatch(body, start, end)
+    if match is None:
+        return None
+    name, filename, content_type = match.groups()
+    try:
+        return (
+            name.decode("utf-8"),
+            None if filename is None else filename.decode("utf-8"),
+            content_type.decode("ascii").lower() if content_type else "text/plain",
+            {},
+        )
+    except UnicodeDecodeError:
+        return None
+
+
+def part_fields(block: bytes) -> PartFields:
+    """Name, filename, content type and its parameters from a part's header block."""
+    headers = _parse_part_headers(block)
+    _disposition, disposition_params = parse_header_value(headers.get("content-disposition", ""))
+    content_type, type_params = parse_header_value(headers.get("content-type", "text/plain"))
+    return (
+        disposition_params.get("name"),
+        disposition_params.get("filename", disposition_params.get("filename*")),
+        content_type or "text/plain",
+        type_params,
+    )
 
 
 _NOT_NAME_CHARS = re.compile(r"[^a-zA-Z0-9_]")

@@ -11,13 +11,16 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import stat
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from jansky.storage.base import StorageError
+from jansky.storage import keys
+from jansky.storage.base import CrashNotFound, StorageError
 from jansky.storage.objects import ObjectCrashStorage
 
 TEMP_PREFIX = ".tmp-"
+MAX_CACHED_FOLDERS = 4096
 _CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
 
 
@@ -30,16 +33,37 @@ class FilesystemCrashStorage(ObjectCrashStorage):
 
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root).resolve()
+        # Folders already resolved inside the root: a crash's keys share a few folders, and
+        # resolving costs a system call per path component.
+        self._folders: dict[str, Path] = {}
 
     def describe(self) -> str:
         return f"file://{self.root}"
 
     def _path(self, key: str) -> Path:
         """The path of ``key``, refusing any key that would lead outside the root."""
-        path = (self.root / key).resolve()
-        if path == self.root or not path.is_relative_to(self.root):
+        folder_key, _, name = key.rpartition("/")
+        if name in (".", "..") or "\0" in key:
+            raise StorageError(f"key {key!r} does not name an object under {self.root}")
+        folder = self._folder(folder_key, key)
+        path = folder / name if name else folder
+        if path == self.root:
             raise StorageError(f"key {key!r} resolves to {path}, outside {self.root}")
         return path
+
+    def _folder(self, folder_key: str, key: str) -> Path:
+        """The resolved folder ``folder_key``, which must lie in the root (symlinks followed)."""
+        folder = self._folders.get(folder_key)
+        if folder is not None:
+            return folder
+        folder = (self.root / folder_key).resolve()
+        if not folder.is_relative_to(self.root):
+            raise StorageError(f"key {key!r} resolves to {folder}, outside {self.root}")
+        if folder.is_dir():  # a folder created later is resolved (and checked) again
+            if len(self._folders) >= MAX_CACHED_FOLDERS:
+                self._folders.clear()
+            self._folders[folder_key] = folder
+        return folder
 
     def _put(self, key: str, data: bytes) -> None:
         self._put_many([(key, data)])
@@ -102,12 +126,46 @@ class FilesystemCrashStorage(ObjectCrashStorage):
             raise StorageError(f"{self.describe()}: cannot write {key}: {exc}") from exc
         return temp_name
 
+    def load_dumps_as_files(self, crash_id: str, directory: Path) -> dict[str, Path]:
+        """Hard-link each stored dump into ``directory``: no copy of the bytes.
+
+        Readers only read these files (a stored dump is never written in place: a new save
+        renames a new file over it). Where a link cannot be made (another filesystem), the
+        dump is copied as the other backends do.
+        """
+        paths = {}
+        for name in self.load_dump_names(crash_id):
+            key = keys.dump_key(crash_id, name)
+            source = self._path(key)
+            target = Path(directory) / keys.dump_file_name(crash_id, name)
+            try:
+                mode = os.lstat(source).st_mode
+            except FileNotFoundError:
+                raise CrashNotFound(crash_id, f"dump {name!r}") from None
+            except OSError as exc:
+                raise StorageError(f"{self.describe()}: cannot read {key}: {exc}") from exc
+            if not stat.S_ISREG(mode):
+                raise StorageError(f"{self.describe()}: {key} is not a regular file")
+            try:
+                os.link(source, target, follow_symlinks=False)
+            except OSError:  # another filesystem, a leftover file, or the dump just went
+                target.unlink(missing_ok=True)
+                target.write_bytes(self._require(crash_id, key, f"dump {name!r}"))
+            paths[name] = target
+        return paths
+
     def _get(self, key: str) -> bytes | None:
         path = self._path(key)
         try:
-            return path.read_bytes()
+            # Not following a symlink keeps reads inside the root (folders were checked).
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
         except (FileNotFoundError, NotADirectoryError):
             return None
+        except OSError as exc:
+            raise StorageError(f"{self.describe()}: cannot read {key}: {exc}") from exc
+        try:
+            with os.fdopen(fd, "rb") as stream:
+                return stream.read()
         except OSError as exc:
             raise StorageError(f"{self.describe()}: cannot read {key}: {exc}") from exc
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import errno
+import os
 from pathlib import Path
 
 import pytest
@@ -57,6 +59,72 @@ def test_a_symlink_out_of_the_root_is_refused(storage: FilesystemCrashStorage, t
     with pytest.raises(StorageError, match="outside"):
         storage.save_raw_crash(create_crash_id(DAY), {}, DUMPS)
     assert list(outside.iterdir()) == []
+
+
+def test_a_symlinked_object_is_not_followed(storage: FilesystemCrashStorage, tmp_path: Path):
+    crash_id = create_crash_id(DAY)
+    storage.save_raw_crash(crash_id, {"a": "1"}, DUMPS)
+    secret = tmp_path / "secret.json"
+    secret.write_text('{"secret": "outside"}')
+    raw_crash = storage.root / "v1" / "raw_crash" / "20240309" / crash_id
+    raw_crash.unlink()
+    raw_crash.symlink_to(secret)
+
+    with pytest.raises(StorageError, match="cannot read"):
+        storage.load_raw_crash(crash_id)
+    storage.save_raw_crash(crash_id, {"a": "2"}, DUMPS)  # replaces the link, not its target
+    assert storage.load_raw_crash(crash_id)["a"] == "2"
+    assert secret.read_text() == '{"secret": "outside"}'
+
+
+@pytest.mark.parametrize("key", ["v1/..", "v1/dump/.", "..", "v1/x\0y"])
+def test_keys_naming_no_object_are_refused(storage: FilesystemCrashStorage, key: str):
+    with pytest.raises(StorageError):
+        storage._put(key, b"x")
+
+
+def test_dumps_are_linked_not_copied(storage: FilesystemCrashStorage, tmp_path: Path):
+    crash_id = create_crash_id(DAY)
+    storage.save_raw_crash(crash_id, {}, DUMPS)
+    work = tmp_path / "work"
+    work.mkdir()
+    paths = storage.load_dumps_as_files(crash_id, work)
+    stored = storage.root / "v1" / "dump" / crash_id
+    assert paths["upload_file_minidump"].stat().st_ino == stored.stat().st_ino
+    assert {name: path.read_bytes() for name, path in paths.items()} == DUMPS
+
+
+def test_dumps_are_copied_where_links_fail(
+    storage: FilesystemCrashStorage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    crash_id = create_crash_id(DAY)
+    storage.save_raw_crash(crash_id, {}, DUMPS)
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / f"{crash_id}.upload_file_minidump.TEMPORARY.dump").write_bytes(b"leftover")
+
+    def no_links(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "link", no_links)
+    paths = storage.load_dumps_as_files(crash_id, work)
+    assert {name: path.read_bytes() for name, path in paths.items()} == DUMPS
+    stored = storage.root / "v1" / "dump" / crash_id
+    assert paths["upload_file_minidump"].stat().st_ino != stored.stat().st_ino
+
+
+def test_a_symlinked_dump_is_not_linked(storage: FilesystemCrashStorage, tmp_path: Path):
+    crash_id = create_crash_id(DAY)
+    storage.save_raw_crash(crash_id, {}, DUMPS)
+    outside = tmp_path / "outside.dmp"
+    outside.write_bytes(b"secret")
+    stored = storage.root / "v1" / "dump" / crash_id
+    stored.unlink()
+    stored.symlink_to(outside)
+    work = tmp_path / "work"
+    work.mkdir()
+    with pytest.raises(StorageError, match="not a regular file"):
+        storage.load_dumps_as_files(crash_id, work)
 
 
 def test_listing_ignores_what_is_not_a_crash(storage: FilesystemCrashStorage):

@@ -6,6 +6,8 @@ import gzip
 import io
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from antenna.client import encode_report
 from antenna.payload import (
@@ -18,8 +20,10 @@ from antenna.payload import (
     gunzip,
     parse_body,
     parse_header_value,
+    part_fields,
     read_body,
     sanitize_dump_name,
+    split_multipart,
 )
 
 BOUNDARY = "b0und"
@@ -376,3 +380,50 @@ def test_preamble_and_padding_are_allowed():
 def test_empty_form_has_no_annotations():
     assert reason_of(bytearray(f"--{BOUNDARY}--\r\n".encode())) == "no_annotations"
     assert reason_of(body_of(dump("upload_file_minidump", b"x"))) == "no_annotations"
+
+
+# Pieces of part header blocks: the common shapes (taken by the fast path) and near misses
+# (other casing, spacing, escapes, parameters) that must fall through to the general parser.
+_NAMES = st.text(st.sampled_from('abcZ09_ ;=é"\\\t'), max_size=8)
+_DISPOSITIONS = st.builds(
+    lambda lead, name, filename: (
+        f'{lead}; name="{name}"' + ("" if filename is None else f'; filename="{filename}"')
+    ),
+    st.sampled_from(
+        [
+            "Content-Disposition: form-data",
+            "content-disposition: form-data",
+            "Content-Disposition:form-data",
+            "Content-Disposition: attachment",
+        ]
+    ),
+    _NAMES,
+    st.none() | _NAMES,
+)
+_CONTENT_TYPES = st.sampled_from(
+    [
+        "",
+        "\r\nContent-Type: application/octet-stream",
+        "\r\nContent-Type: Application/JSON",
+        "\r\nContent-Type: text/plain; charset=latin-1",
+        "\r\ncontent-type: text/plain",
+        "\r\nContent-Type: text/plain ",
+        "\r\nContent-Type: x",
+    ]
+)
+
+
+@given(disposition=_DISPOSITIONS, content_type=_CONTENT_TYPES)
+def test_fast_header_path_agrees_with_the_general_parser(disposition, content_type):
+    block = (disposition + content_type).encode("utf-8")
+    data = b"--b\r\n" + block + b"\r\n\r\nvalue\r\n--b--\r\n"
+    try:
+        expected = part_fields(block)
+    except MalformedPayload as exc:
+        with pytest.raises(MalformedPayload) as raised:
+            split_multipart(data, "b")
+        assert raised.value.reason == exc.reason
+        return
+    (part,) = split_multipart(data, "b")
+    assert (part.name, part.filename, part.content_type, part.content_type_params) == expected
+    assert data[part.start : part.end] == b"value"

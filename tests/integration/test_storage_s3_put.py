@@ -1,0 +1,69 @@
+"""The lean S3 PUT against MinIO: awkward keys arrive intact, a bad signature is refused."""
+
+from __future__ import annotations
+
+import random
+import uuid
+
+import pytest
+from botocore.credentials import Credentials
+
+from jansky.storage.base import StorageError
+from jansky.storage.s3 import S3CrashStorage
+from jansky.storage.s3_put import DirectPut, PutFailed
+
+pytestmark = pytest.mark.integration
+
+BUCKET = "jansky-crashes"
+
+
+@pytest.fixture
+def storage(aws_env: dict[str, str]) -> S3CrashStorage:
+    storage = S3CrashStorage(BUCKET, prefix=f"tests/{uuid.uuid4().hex}")
+    assert storage._direct is not None, "the direct PUT should be on by default"
+    return storage
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["plain", "a space", "été/日本語", "plus+equals=&amp;", "tilde~star*(x)", "percent%20sign"],
+)
+def test_awkward_keys_round_trip(storage: S3CrashStorage, name: str) -> None:
+    data = random.Random(name).randbytes(70_000)
+    storage._put(name, data)
+    try:
+        assert storage._get(name) == data
+    finally:
+        storage._delete(name)
+
+
+def test_empty_object(storage: S3CrashStorage) -> None:
+    storage._put("empty", b"")
+    assert storage._get("empty") == b""
+    storage._delete("empty")
+
+
+def test_wrong_secret_is_refused_without_retries(aws_env: dict[str, str]) -> None:
+    class WrongSecret:
+        def get_frozen_credentials(self) -> Credentials:
+            return Credentials(aws_env["AWS_ACCESS_KEY_ID"], "not-the-secret", None)
+
+    sleeps: list[float] = []
+    putter = DirectPut(
+        aws_env["AWS_ENDPOINT_URL_S3"], "us-east-1", WrongSecret(), 2, 5, 3, sleep=sleeps.append
+    )
+    with pytest.raises(PutFailed) as raised:
+        putter.put(BUCKET, f"tests/{uuid.uuid4().hex}/x", b"data")
+    assert raised.value.code == "SignatureDoesNotMatch"
+    assert sleeps == []
+
+
+def test_missing_bucket_names_the_fix(aws_env: dict[str, str]) -> None:
+    storage = S3CrashStorage(f"no-such-bucket-{uuid.uuid4().hex[:8]}")
+    with pytest.raises(StorageError, match=r"NoSuchBucket.*create the bucket first"):
+        storage._put("x", b"data")
+
+
+def test_direct_put_can_be_turned_off(aws_env: dict[str, str]) -> None:
+    storage = S3CrashStorage(BUCKET, env={"STORAGE_S3_DIRECT_PUT": "false"})
+    assert storage._direct is None
