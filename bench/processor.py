@@ -1,10 +1,14 @@
 """Processor throughput against bare minidump-stackwalk, and collector-to-searchable latency.
 
 1. Throughput: the same crashes (rust-minidump's test dumps, with their symbols) go through
-   (a) bare `minidump-stackwalk` runs, one and two per core at once, and (b) the full processor
+   (a) bare `minidump-stackwalk` runs invoked as the processor invokes it (JSON and log read
+   from pipes), one and two per core at once (Socorro's slower `--output-file`/`--log-file`
+   invocation is shown too, outside the ratio), and (b) the full processor
    (queue -> storage -> rules + stackwalker -> storage -> search -> ack) in this process with one
    and two threads per core, and as `jansky processor` with one process per core. Prints
-   crashes/s for each and the best-to-best ratio (target: >= 0.9).
+   crashes/s for each and the best-to-best ratio (target: >= 0.9), and the same comparison in
+   CPU time per crash (user + system, stackwalkers included), which other load on a shared
+   machine disturbs far less than wall-clock throughput.
 2. Latency: a `jansky processor` process runs while crashes arrive at a moderate rate, saved and
    queued as the collector does; prints p50/p90/max from queueing to searchable (target p50 < 2 s).
 
@@ -20,6 +24,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
+import resource
 import signal
 import statistics
 import subprocess
@@ -151,24 +156,43 @@ def stackwalker(env: dict[str, str], workdir: Path) -> Stackwalker:
     )
 
 
-def bare_throughput(walker: Stackwalker, paths: list[Path], workdir: Path, cores: int) -> float:
+def cpu_seconds() -> float:
+    """CPU time (user + system) of this process and of its children that have exited."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def bare_throughput(
+    walker: Stackwalker, paths: list[Path], workdir: Path, cores: int, socorro: bool = False
+) -> tuple[float, float]:
+    """Bare runs invoked as the processor invokes them (JSON and log read from pipes), or with
+    Socorro's ``--output-file`` and ``--log-file`` when ``socorro``."""
     out = workdir / "bare"
     out.mkdir(exist_ok=True)
 
     def walk(item: tuple[int, Path]) -> None:
         index, path = item
-        args = walker.command(path, out / f"{index}.json", out / f"{index}.log", None)
-        subprocess.run(args, check=False, stdin=subprocess.DEVNULL)
+        args = walker.command(path)
+        if socorro:
+            args[-1:-1] = [
+                f"--output-file={out / f'{index}.json'}",
+                f"--log-file={out}/{index}.log",
+            ]
+            subprocess.run(args, check=False, stdin=subprocess.DEVNULL)
+        else:
+            subprocess.run(args, check=False, stdin=subprocess.DEVNULL, capture_output=True)
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     with ThreadPoolExecutor(max_workers=cores) as pool:
         list(pool.map(walk, enumerate(paths)))
-    return len(paths) / (time.perf_counter() - started)
+    return len(paths) / (time.perf_counter() - started), (cpu_seconds() - cpu) / len(paths)
 
 
 def processor_throughput(
     backends: Backends, walker: Stackwalker, dumps: list[tuple[str, bytes]], threads: int
-) -> float:
+) -> tuple[float, float]:
+    """Crashes/s and CPU seconds per crash (this process and its stackwalkers)."""
     for name, dump in dumps:
         backends.submit(dump, name)
     pipeline = Pipeline(
@@ -185,14 +209,14 @@ def processor_throughput(
         backends.queue, handle, threads=threads, prefetch=threads * 2, idle_seconds=0.01
     )
     thread = threading.Thread(target=worker.run, daemon=True)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     thread.start()
     for _ in dumps:
         done.acquire()
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     worker.stop()
     thread.join()
-    return len(dumps) / elapsed
+    return len(dumps) / elapsed, cpu / len(dumps)
 
 
 def start_processor(env: dict[str, str], workdir: Path, **options: str) -> subprocess.Popen:
@@ -316,23 +340,40 @@ def run(
     # Alternate the runs and keep each one's best, so that a burst of other load on the machine
     # does not decide the ratio.
     bare: dict[int, float] = {}
+    socorro_flags = 0.0
     full: dict[str, float] = {}
+    bare_cpu = full_cpu = float("inf")  # CPU seconds per crash, least disturbed run
     for _round in range(args.rounds):
         for at_once in (cores, cores * 2):
-            rate = bare_throughput(walker, paths, workdir, at_once)
+            rate, cpu = bare_throughput(walker, paths, workdir, at_once)
             bare[at_once] = max(bare.get(at_once, 0.0), rate)
+            bare_cpu = min(bare_cpu, cpu)
+        rate, _cpu = bare_throughput(walker, paths, workdir, cores * 2, socorro=True)
+        socorro_flags = max(socorro_flags, rate)
         for threads in (cores, cores * 2):
-            rate = processor_throughput(Backends(env), walker, dumps, threads)
+            rate, cpu = processor_throughput(Backends(env), walker, dumps, threads)
             full[f"{threads} threads"] = max(full.get(f"{threads} threads", 0.0), rate)
+            full_cpu = min(full_cpu, cpu)
         rate = processes_throughput(env, workdir, dumps, cores)
         key = f"{cores} processes x 4 threads"
         full[key] = max(full.get(key, 0.0), rate)
     for at_once, rate in bare.items():
         print(f"bare minidump-stackwalk ({at_once} at once): {rate:8.1f} crashes/s")
+    print(
+        f"bare minidump-stackwalk with --output-file and --log-file, as Socorro runs it "
+        f"({cores * 2} at once): "
+        f"{socorro_flags:8.1f} crashes/s (not in the ratio)"
+    )
     for how, rate in full.items():
         print(f"full processor ({how}): {rate:8.1f} crashes/s")
     ratio = max(full.values()) / max(bare.values())
     print(f"best processor / best bare stackwalker: {ratio:.2f} (target >= 0.90)")
+    print(
+        f"CPU per crash (user + system, least of the runs): bare {bare_cpu * 1000:.1f} ms, "
+        f"processor {full_cpu * 1000:.1f} ms in-process with its stackwalkers; "
+        f"bare / processor {bare_cpu / full_cpu:.2f} (the same ratio, less sensitive to other "
+        "load on the machine)"
+    )
     sample = [originals[i % len(originals)] for i in range(args.latency_crashes)]
     measured = sorted(latency(env, sample, args.rate, workdir))
     if measured:

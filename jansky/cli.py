@@ -19,6 +19,7 @@ COMMANDS = {
     "processor": "processor.command",
     "submit": "antenna.submit",
     "reprocess": "processor.reprocess_command",
+    "cache-manager": "processor.cache_manager_command",
     "search": "jansky.search.command",
     "setup": "jansky.commands.setup",
     "services": "jansky.services.command",

@@ -34,6 +34,7 @@ DOCUMENTED_COMPONENTS = [
     "jansky.search.settings:SearchConfig",
     "antenna.config:CollectorConfig",
     "processor.config:ProcessorConfig",
+    "processor.cache_manager:SymbolsCacheConfig",
     "processor.signature.siglists:SignatureListsConfig",
 ]
 

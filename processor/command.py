@@ -20,8 +20,10 @@ from jansky.queue import open_queue_from_settings
 from jansky.schemas import load_schema
 from jansky.search import SearchError
 from jansky.storage import open_storage_from_settings
-from processor.config import InvalidProcessorSetting, load_processor_settings
+from processor.cache_manager import load_cache_manager_settings, start_cache_manager
+from processor.config import InvalidProcessorSetting, ProcessorSettings, load_processor_settings
 from processor.indexing import open_indexer
+from processor.metrics import configure_processor_metrics
 from processor.pipeline import Pipeline
 from processor.processing import CrashProcessor, RetryPolicy
 from processor.rulesets import make_stackwalker, rulesets_from_settings
@@ -49,7 +51,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_worker() -> Worker:
+def build_worker() -> tuple[Worker, CrashProcessor]:
     """Everything the processor needs, from the environment; raises on a bad setup."""
     settings = load_processor_settings()
     core = load_core_settings()
@@ -69,7 +71,7 @@ def build_worker() -> Worker:
         temporary_path=settings.temporary_path,
     )
     settings.temporary_path.mkdir(parents=True, exist_ok=True)
-    return Worker(
+    worker = Worker(
         queue,
         crash_processor.handle,
         threads=settings.threads,
@@ -78,19 +80,31 @@ def build_worker() -> Worker:
         idle_seconds=settings.idle_seconds,
         shutdown_seconds=settings.shutdown_seconds,
     )
+    return worker, crash_processor
 
 
 def run(args: argparse.Namespace) -> int:
     configure_logging(args.log_level)
     try:
         settings = load_processor_settings()
+        cache_settings = load_cache_manager_settings()
         make_stackwalker(settings).version()
     except (StackwalkerUnavailable, InvalidProcessorSetting, ValueError) as exc:
         print(f"jansky processor: {exc}", file=sys.stderr)
         return 1
-    if settings.processes > 1:
-        return run_processes(settings.processes, args.until_idle, args.log_level)
-    return serve(args.until_idle)
+    configure_metrics_from(settings)
+    cache_manager = start_cache_manager(cache_settings)
+    try:
+        if settings.processes > 1:
+            return run_processes(settings.processes, args.until_idle, args.log_level)
+        return serve(args.until_idle)
+    finally:
+        if cache_manager is not None:
+            cache_manager.stop()
+
+
+def configure_metrics_from(settings: ProcessorSettings) -> None:
+    configure_processor_metrics(settings.statsd_host, settings.statsd_port, settings.metrics_log)
 
 
 def configure_logging(level: str) -> None:
@@ -103,7 +117,7 @@ def configure_logging(level: str) -> None:
 def serve(until_idle: bool) -> int:
     """One processor process: build everything, run until SIGTERM (or idle)."""
     try:
-        worker = build_worker()
+        worker, crash_processor = build_worker()
     except (StackwalkerUnavailable, SearchError, InvalidProcessorSetting, ValueError) as exc:
         print(f"jansky processor: {exc}", file=sys.stderr)
         return 1
@@ -115,11 +129,13 @@ def serve(until_idle: bool) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     worker.run(until_idle=until_idle)
+    crash_processor.close()
     return 0
 
 
 def _child(until_idle: bool, log_level: str) -> None:
     configure_logging(log_level)
+    configure_metrics_from(load_processor_settings())
     sys.exit(serve(until_idle))
 
 

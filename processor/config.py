@@ -103,6 +103,16 @@ class ProcessorConfig:
                 "empty means no lookup, and such versions get a `b0` suffix."
             ),
         )
+        processor_statsd_host = Option(
+            default="",
+            doc="dogstatsd host for metrics; empty disables sending (metrics can still be logged).",
+        )
+        processor_statsd_port = Option(default="8125", parser=int, doc="dogstatsd port.")
+        processor_metrics_log = Option(
+            default="false",
+            parser=parse_bool,
+            doc="Also log every metric (for development).",
+        )
         stackwalker_path = Option(
             default="",
             doc=(
@@ -152,6 +162,9 @@ class ProcessorSettings:
     temporary_path: Path
     mozilla_rules: bool
     version_string_api: str
+    statsd_host: str
+    statsd_port: int
+    metrics_log: bool
     stackwalker_path: str
     kill_timeout: float
     symbols_urls: tuple[str, ...]
@@ -189,6 +202,9 @@ def load_processor_settings(env: Mapping[str, str] | None = None) -> ProcessorSe
         temporary_path=Path(config("processor_temporary_path") or tempfile.gettempdir()),
         mozilla_rules=config("processor_mozilla_rules"),
         version_string_api=config("processor_version_string_api"),
+        statsd_host=config("processor_statsd_host"),
+        statsd_port=config("processor_statsd_port"),
+        metrics_log=config("processor_metrics_log"),
         stackwalker_path=config("stackwalker_path") or default_stackwalker_path(),
         kill_timeout=config("stackwalker_kill_timeout"),
         symbols_urls=tuple(core.symbols_urls),

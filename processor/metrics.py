@@ -1,12 +1,17 @@
 """Every metric the processor emits, in one place.
 
-Names keep Socorro's ``socorro.processor.*`` prefix so existing dashboards keep working. The
-backends are configured by whoever runs the processor (see ``antenna.metrics``).
+Names keep Socorro's ``socorro.processor.*`` prefix so existing dashboards keep working. They go
+to the collector's backends (dogstatsd over UDP and/or the log), set by PROCESSOR_STATSD_HOST,
+PROCESSOR_STATSD_PORT and PROCESSOR_METRICS_LOG.
 """
 
 from __future__ import annotations
 
+import socket
+
 import markus
+
+from antenna.metrics import configure_metrics
 
 PREFIX = "socorro.processor"
 METRICS = markus.get_metrics(PREFIX)
@@ -24,4 +29,19 @@ METRIC_NAMES: dict[str, tuple[str, str]] = {
     "retry": ("incr", "a failed attempt released for retry; tag stage:load|save|index"),
     "dead_letter": ("incr", "a crash that failed its last attempt; tag stage"),
     "worker.error": ("incr", "an unexpected error in a worker thread (the worker goes on)"),
+    "cache_manager.evict": ("incr", "a symbols cache file evicted (least recently used)"),
+    "cache_manager.usage": ("gauge", "bytes in the symbols cache after a scan"),
+    "cache_manager.files.count": ("gauge", "files in the symbols cache after a scan"),
+    "cache_manager.files.gt_500": ("gauge", "symbols cache files above 500 MB"),
+    "cache_manager.file_sizes.avg": ("gauge", "mean symbols cache file size, bytes"),
+    "cache_manager.file_sizes.median": ("gauge", "median symbols cache file size, bytes"),
+    "cache_manager.file_sizes.ninety_five": ("gauge", "95th percentile file size, bytes"),
+    "cache_manager.file_sizes.max": ("gauge", "largest symbols cache file, bytes"),
+    "cache_manager.scan": ("timing", "ms to scan the symbols cache and evict"),
+    "cache_manager.error": ("incr", "a symbols cache scan failed (the next one goes on)"),
 }
+
+
+def configure_processor_metrics(statsd_host: str, statsd_port: int, log: bool) -> None:
+    """Send metrics to dogstatsd at ``statsd_host`` (if set) and/or log them, tagged host."""
+    configure_metrics(statsd_host, statsd_port, log, socket.gethostname())

@@ -14,18 +14,18 @@ import contextlib
 import datetime
 import enum
 import logging
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from jansky.crashid import date_from_crash_id
-from jansky.queue import CrashQueue, Message
+from jansky.queue import STANDARD, CrashQueue, Message
 from jansky.storage import CrashNotFound, CrashStorage
 from processor.indexing import Indexer
 from processor.metrics import METRICS
 from processor.pipeline import DEFAULT_RULESET, EMPTY_SIGNATURE, Pipeline, utc_now
+from processor.scratch import ScratchDirectories
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ class CrashProcessor:
         self.queue = queue
         self.pipeline = pipeline
         self.retry = retry or RetryPolicy()
-        self.temporary_path = temporary_path
+        self.scratch = ScratchDirectories(temporary_path)
 
     def handle(self, message: Message) -> Outcome:
         """Process the crash named by ``message`` and settle the message; never raises."""
@@ -91,7 +91,7 @@ class CrashProcessor:
         processed: dict[str, Any] | None = None
         raw_crash: dict[str, Any] | None = None
         try:
-            raw_crash, processed, new_crash = self._process(crash_id, ruleset)
+            raw_crash, processed, new_crash = self._process(message, ruleset)
             self._save_and_index(crash_id, processed)
         except CrashNotFound as exc:
             logger.error("raw crash missing; acknowledging crash_id=%s: %s", crash_id, exc)
@@ -115,9 +115,10 @@ class CrashProcessor:
         )
         return Outcome.DONE
 
-    def _process(self, crash_id: str, ruleset: str) -> tuple[dict, dict, bool]:
-        """Load the crash and run the pipeline in a working directory of its own."""
-        with tempfile.TemporaryDirectory(prefix=f"{crash_id}.", dir=self.temporary_path) as tmp:
+    def _process(self, message: Message, ruleset: str) -> tuple[dict, dict, bool]:
+        """Load the crash and run the pipeline in this thread's working directory."""
+        crash_id = message.crash_id
+        with self.scratch.directory() as tmp:
             try:
                 raw_crash = self.storage.load_raw_crash(crash_id)
             except CrashNotFound:
@@ -125,8 +126,8 @@ class CrashProcessor:
             except Exception as exc:
                 raise StageFailed("load", exc) from exc
             try:
-                dumps = self.storage.load_dumps_as_files(crash_id, Path(tmp))
-                processed, new_crash = self._stored_processed_crash(crash_id)
+                dumps = self.storage.load_dumps_as_files(crash_id, tmp)
+                processed, new_crash = self._stored_processed_crash(message)
             except Exception as exc:
                 raise StageFailed("load", exc, raw_crash) from exc
             if new_crash and ruleset != DEFAULT_RULESET:
@@ -137,15 +138,27 @@ class CrashProcessor:
                 )
                 ruleset = DEFAULT_RULESET
             try:
-                self.pipeline.process(crash_id, ruleset, raw_crash, dumps, processed, Path(tmp))
+                self.pipeline.process(crash_id, ruleset, raw_crash, dumps, processed, tmp)
             except Exception as exc:
                 raise StageFailed("process", exc, raw_crash) from exc
         return raw_crash, processed, new_crash
 
-    def _stored_processed_crash(self, crash_id: str) -> tuple[dict[str, Any], bool]:
-        """The stored processed crash to reprocess on top of, or ``{}`` for a new crash."""
+    def close(self) -> None:
+        """Delete the working directories (call once no crash is in progress)."""
+        self.scratch.remove()
+
+    def _stored_processed_crash(self, message: Message) -> tuple[dict[str, Any], bool]:
+        """The stored processed crash to reprocess on top of, or ``{}`` for a new crash.
+
+        The first delivery of a plain standard-queue message is a crash the collector has just
+        stored: there is nothing to look up (a miss costs a storage request). Any later delivery
+        looks, since an earlier attempt may have saved a processed crash, and so does every
+        reprocessing or priority message, or one naming a ruleset.
+        """
+        if message.queue == STANDARD and message.receive_count == 1 and not message.ruleset:
+            return {}, True
         try:
-            return self.storage.load_processed_crash(crash_id), False
+            return self.storage.load_processed_crash(message.crash_id), False
         except CrashNotFound:
             return {}, True
 

@@ -8,13 +8,15 @@ the processor down. The stackwalker's JSON is kept unchanged; the status comes f
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
+import select
 import shutil
 import signal
 import subprocess
-import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +30,8 @@ EMPTY_STDERR = "Shortcut for 0-bytes minidump."
 UNKNOWN_STATUS = "unknown error"
 TIMEOUT_RETURN_CODE = -9
 VERSION_SIDECAR_SUFFIX = ".version.json"
+EVIL_JSON_FROM_STDIN = "/dev/stdin"
+PIPE_CHUNK = 65536
 
 
 class StackwalkerUnavailable(RuntimeError):
@@ -85,27 +89,30 @@ class Stackwalker:
         build = read_build_sidecar(Path(shutil.which(self.path) or self.path))
         return f"{version} ({build})" if build else version
 
-    def command(
-        self, dump_path: Path, output_path: Path, log_path: Path, evil_json: Path | None
-    ) -> list[str]:
-        """The argument list (run without a shell), in Socorro's order."""
+    def command(self, dump_path: Path, evil_json: bool = False) -> list[str]:
+        """The argument list (run without a shell), in Socorro's order.
+
+        Unlike Socorro's, it has no ``--output-file`` or ``--log-file``, and ``--evil-json``
+        reads stdin: the raw crash goes in through a pipe and the JSON and the log come out
+        through stdout and stderr, so a crash costs no working files. minidump-stackwalk also
+        writes an output file unbuffered, one system call per JSON token, while its stdout is
+        buffered.
+        """
         args = [self.path]
-        if evil_json is not None:
-            args.append(f"--evil-json={evil_json}")
+        if evil_json:
+            args.append(f"--evil-json={EVIL_JSON_FROM_STDIN}")
         if self.symbols_cache_path is not None:
             args.append(f"--symbols-cache={self.symbols_cache_path}")
         if self.symbols_tmp_path is not None:
             args.append(f"--symbols-tmp={self.symbols_tmp_path}")
-        args += ["--no-color", f"--output-file={output_path}", f"--log-file={log_path}"]
+        args.append("--no-color")
         args += [f"--symbols-url={url}" for url in self.symbols_urls]
         args += [f"--symbols-path={path}" for path in self.symbols_paths]
         args += ["--json", "--verbose=error", *self.extra_args, str(dump_path)]
         return args
 
-    def run(
-        self, dump_path: Path, work_dir: Path, name: str, evil_json: Path | None = None
-    ) -> StackwalkResult:
-        """Walk ``dump_path``; output and log files are ``<work_dir>/<name>.json|.log``."""
+    def run(self, dump_path: Path, name: str, evil_json: bytes | None = None) -> StackwalkResult:
+        """Walk ``dump_path`` (``name`` labels notes); ``evil_json`` is the raw crash JSON."""
         if dump_path.stat().st_size == 0:
             return StackwalkResult(
                 json_dump={},
@@ -116,45 +123,97 @@ class Stackwalker:
             )
         for directory in (self.symbols_cache_path, self.symbols_tmp_path):
             if directory is not None:
-                directory.mkdir(parents=True, exist_ok=True)
-        output_path = work_dir / f"{name}.json"
-        log_path = work_dir / f"{name}.log"
-        args = self.command(dump_path, output_path, log_path, evil_json)
-        return_code = self._execute(args)
-        return interpret(return_code, output_path, log_path)
+                _make_directory(directory)
+        args = self.command(dump_path, evil_json=evil_json is not None)
+        return interpret(*self._execute(args, evil_json or b""))
 
-    def _execute(self, args: list[str]) -> int:
-        """Run to completion or kill the whole process group at the timeout (code -9).
-
-        A timer does the killing, so that the wait itself blocks in the kernel: Popen.wait with
-        a timeout polls with sleeps, which adds tens of milliseconds to every run.
-        """
+    def _execute(self, args: list[str], stdin: bytes) -> tuple[int, bytes, bytes]:
+        """Return code, stdout and stderr; the process group is killed at the timeout (-9)."""
         process = subprocess.Popen(
             args,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             start_new_session=True,
         )
-        timed_out = threading.Event()
-
-        def kill() -> None:
-            timed_out.set()
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-
-        timer = threading.Timer(self.kill_timeout, kill)
-        timer.daemon = True
-        timer.start()
         try:
-            return_code = process.wait()
+            outputs = _exchange(process, stdin, self.kill_timeout)
         except BaseException:
-            kill()
+            _kill_group(process)
             process.wait()
             raise
         finally:
-            timer.cancel()
-        return TIMEOUT_RETURN_CODE if timed_out.is_set() else return_code
+            for pipe in (process.stdin, process.stdout, process.stderr):
+                if pipe is not None:
+                    pipe.close()
+        if outputs is None:
+            _kill_group(process)
+            process.wait()
+            return TIMEOUT_RETURN_CODE, b"", b""
+        return process.wait(), *outputs
+
+
+def _exchange(
+    process: subprocess.Popen, stdin: bytes, timeout: float
+) -> tuple[bytes, bytes] | None:
+    """Feed ``stdin`` and read stdout and stderr until both close; None at the timeout.
+
+    One poll loop serves the three pipes, so a child that writes before it reads cannot
+    deadlock with us; the wait sleeps in the kernel (Popen.communicate does the same with more
+    machinery per call, which shows at a hundred crashes a second).
+    """
+    assert process.stdin and process.stdout and process.stderr
+    deadline = time.monotonic() + timeout
+    stdin_fd, stdout_fd, stderr_fd = (
+        process.stdin.fileno(),
+        process.stdout.fileno(),
+        process.stderr.fileno(),
+    )
+    received: dict[int, list[bytes]] = {stdout_fd: [], stderr_fd: []}
+    poller = select.poll()
+    for fd in received:
+        poller.register(fd, select.POLLIN)
+    pending = memoryview(stdin)
+    if pending:
+        os.set_blocking(stdin_fd, False)
+        poller.register(stdin_fd, select.POLLOUT)
+    else:
+        process.stdin.close()
+    reading = len(received)
+    while reading:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return None
+        for fd, _event in poller.poll(remaining * 1000):
+            if fd == stdin_fd:
+                try:
+                    pending = pending[os.write(fd, pending[:PIPE_CHUNK]) :]
+                except BlockingIOError:
+                    continue
+                except BrokenPipeError:  # the child does not want the rest
+                    pending = pending[:0]
+                if not pending:
+                    poller.unregister(fd)
+                    process.stdin.close()
+                continue
+            data = os.read(fd, PIPE_CHUNK)
+            if data:
+                received[fd].append(data)
+            else:
+                poller.unregister(fd)
+                reading -= 1
+    return b"".join(received[stdout_fd]), b"".join(received[stderr_fd])
+
+
+@functools.cache
+def _make_directory(path: Path) -> None:
+    """Create a symbols folder once per process (the stackwalker wants it to exist)."""
+    path.mkdir(parents=True, exist_ok=True)
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 def read_build_sidecar(binary: Path) -> str:
@@ -182,25 +241,21 @@ def read_build_sidecar(binary: Path) -> str:
     return " ".join(parts)
 
 
-def read_log_tail(log_path: Path) -> str:
+def log_tail(log: bytes) -> str:
     """The log, or ``...`` and its last lines when it is long."""
-    try:
-        text = log_path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
-    lines = text.rstrip("\n").splitlines()
+    lines = log.decode("utf-8", errors="replace").rstrip("\n").splitlines()
     if len(lines) > LOG_TAIL_LINES:
         return "\n".join(["...", *lines[-LOG_TAIL_LINES:]])
     return "\n".join(lines)
 
 
-def interpret(return_code: int, output_path: Path, log_path: Path) -> StackwalkResult:
-    """Turn the exit code, output file and log into a result with status and notes."""
+def interpret(return_code: int, output: bytes, log: bytes) -> StackwalkResult:
+    """Turn the exit code, JSON output and log into a result with status and notes."""
     notes: list[str] = []
-    stderr = read_log_tail(log_path)
+    stderr = log_tail(log)
     json_dump: dict[str, Any] = {}
     if return_code == 0:
-        json_dump = _read_output(output_path, notes)
+        json_dump = _parse_output(output, notes)
     status = json_dump.get("status")
     if not isinstance(status, str) or not status:
         status = UNKNOWN_STATUS
@@ -218,10 +273,10 @@ def interpret(return_code: int, output_path: Path, log_path: Path) -> StackwalkR
     return StackwalkResult(json_dump, return_code, status, stderr, notes)
 
 
-def _read_output(output_path: Path, notes: list[str]) -> dict[str, Any]:
+def _parse_output(output: bytes, notes: list[str]) -> dict[str, Any]:
     try:
-        data = json.loads(output_path.read_bytes())
-    except (OSError, ValueError, RecursionError) as exc:
+        data = json.loads(output)
+    except (ValueError, RecursionError) as exc:
         notes.append(f"minidump-stackwalk: non-json output: {type(exc).__name__}")
         return {}
     if not isinstance(data, dict):

@@ -4,6 +4,13 @@ Every logical queue lives in one table. A receive leases rows by moving their ``
 into the future under a new random receipt; ack and release match on that receipt, so a
 consumer whose lease expired (and whose message was redelivered) cannot touch the new delivery.
 Writers serialize with ``BEGIN IMMEDIATE`` in WAL mode, which lets many processes share the file.
+
+Only a publish must survive a power cut (the collector has told its client the crash is
+queued), so only a publish waits for an fsync (``synchronous=FULL``). Receives, acks and
+releases commit with ``synchronous=NORMAL``: a power cut may undo the last of them, which
+delivers those messages again (a duplicate, idempotent processing) but never loses one, and a
+crash, kill -9 included, undoes none of them. WAL frames reach the disk in order, so a later
+durable commit makes every earlier one durable too.
 """
 
 from __future__ import annotations
@@ -75,7 +82,7 @@ class SqliteCrashQueue(CrashQueue):
         self._connections_lock = threading.Lock()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._transaction("setup") as conn:
+            with self._transaction("setup", durable=True) as conn:
                 for statement in _SCHEMA:
                     conn.execute(statement)
         except OSError as exc:
@@ -100,15 +107,22 @@ class SqliteCrashQueue(CrashQueue):
             raise
         self._local.conn = conn
         self._local.pid = os.getpid()
+        self._local.durable = True
         with self._connections_lock:
             self._connections.append((os.getpid(), conn))
         return conn
 
     @contextmanager
-    def _transaction(self, queue: str) -> Iterator[sqlite3.Connection]:
-        """A write transaction taken up front, so concurrent receivers never lease the same row."""
+    def _transaction(self, queue: str, durable: bool = False) -> Iterator[sqlite3.Connection]:
+        """A write transaction taken up front, so concurrent receivers never lease the same row.
+
+        ``durable``: the commit waits until it is on disk (see the module docstring).
+        """
         try:
             conn = self._connection()
+            if self._local.durable != durable:
+                conn.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+                self._local.durable = durable
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             raise QueueError(f"queue {queue!r} ({self.path}): {exc}") from exc
@@ -141,7 +155,7 @@ class SqliteCrashQueue(CrashQueue):
         if not checked:
             return
         now = time.time()
-        with self._transaction(queue) as conn:
+        with self._transaction(queue, durable=True) as conn:
             conn.executemany(
                 "INSERT INTO messages (queue, body, visible_at, enqueued_at) VALUES (?, ?, ?, ?)",
                 [(queue, body, now, now) for body in checked],

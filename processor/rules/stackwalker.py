@@ -32,8 +32,7 @@ class MinidumpStackwalkRule(Rule):
         return any(name.startswith(MAIN_DUMP) for name in crash.dumps)
 
     def action(self, crash: CrashContext) -> None:
-        evil_json = crash.tmpdir / f"{crash.crash_id}.json"
-        evil_json.write_text(json.dumps(crash.raw_crash, default=str))
+        evil_json = json.dumps(crash.raw_crash, default=str).encode("utf-8", "surrogatepass")
         additional = []
         for name in sorted(crash.dumps):
             if not name.startswith(MAIN_DUMP):
@@ -47,8 +46,10 @@ class MinidumpStackwalkRule(Rule):
                 additional.append(name)
         crash.processed_crash["additional_minidumps"] = additional
 
-    def _walk(self, crash: CrashContext, name: str, path: Path, evil_json: Path) -> StackwalkResult:
-        result = self.stackwalker.run(path, crash.tmpdir, f"{crash.crash_id}.{name}", evil_json)
+    def _walk(
+        self, crash: CrashContext, name: str, path: Path, evil_json: bytes
+    ) -> StackwalkResult:
+        result = self.stackwalker.run(path, f"{crash.crash_id}.{name}", evil_json)
         METRICS.incr(
             "minidumpstackwalk.run",
             tags=[

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from collections import deque
@@ -153,7 +154,25 @@ class ClusterSearch(SearchBackend):
         self._known_indices.add(name)
 
     def index_crashes(self, items: Iterable[tuple[str, Mapping[str, Any]]]) -> BulkResult:
-        """Build documents here while up to ``BULK_IN_FLIGHT`` bulk requests are sent."""
+        """One chunk is sent from this thread; more are sent up to ``BULK_IN_FLIGHT`` at once
+        while the next ones are built."""
+        chunks = self._chunks(items)
+        first = next(chunks, None)
+        if first is None:
+            return BulkResult()
+        second = next(chunks, None)
+        if second is None:
+            self._ensure_indices(first)
+            return self._send(first)
+        return self._send_in_parallel(itertools.chain([first, second], chunks))
+
+    def _ensure_indices(self, chunk: list[tuple[str, str, dict[str, Any]]]) -> None:
+        for index in {index for _, index, _ in chunk}:
+            self.ensure_index(index)
+
+    def _send_in_parallel(
+        self, chunks: Iterator[list[tuple[str, str, dict[str, Any]]]]
+    ) -> BulkResult:
         result = BulkResult()
         in_flight: deque[Future[BulkResult]] = deque()
 
@@ -162,9 +181,8 @@ class ClusterSearch(SearchBackend):
             result.failed += done.failed
 
         with ThreadPoolExecutor(max_workers=BULK_IN_FLIGHT) as pool:
-            for chunk in self._chunks(items):
-                for index in {index for _, index, _ in chunk}:
-                    self.ensure_index(index)
+            for chunk in chunks:
+                self._ensure_indices(chunk)
                 in_flight.append(pool.submit(self._send, chunk))
                 while len(in_flight) > BULK_IN_FLIGHT:
                     merge(in_flight.popleft().result())

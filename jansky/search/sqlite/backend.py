@@ -1,4 +1,9 @@
-"""Super Search on a SQLite file: the embedded default, same semantics as the cluster."""
+"""Super Search on a SQLite file: the embedded default, same semantics as the cluster.
+
+Indexing commits wait for the disk (``synchronous=FULL``): the processor acknowledges a crash
+once it is indexed, so an index entry must not be lost to a power cut after that. Threads that
+index single crashes at the same time share one commit, hence one fsync (``SearchBackend``).
+"""
 
 from __future__ import annotations
 
@@ -53,7 +58,7 @@ class SqliteSearch(SearchBackend):
                 self.path, check_same_thread=False, isolation_level=None, timeout=timeout
             )
             self._connection.execute("PRAGMA journal_mode=WAL")
-            self._connection.execute("PRAGMA synchronous=NORMAL")
+            self._connection.execute("PRAGMA synchronous=FULL")
             self._connection.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
             self._connection.execute("PRAGMA temp_store=MEMORY")
             self._functions.register(self._connection)
@@ -61,6 +66,10 @@ class SqliteSearch(SearchBackend):
         except (OSError, sqlite3.Error) as exc:
             raise SearchError(f"cannot open the search database {self.path}: {exc}") from exc
         self._fields = list(self.registry)
+        names = ["date_key", "crash_id", "crash_key", *(field.name for field in self._fields)]
+        quoted = ", ".join(f'"{name}"' for name in names)
+        marks = ", ".join("?" for _ in names)
+        self._insert_sql = f"INSERT OR REPLACE INTO {TABLE} ({quoted}) VALUES ({marks})"
         self._date_field = self.registry.get("date")
         self._date_index = self._fields.index(self._date_field) if self._date_field else None
 
@@ -128,27 +137,8 @@ class SqliteSearch(SearchBackend):
     # ---- indexing ------------------------------------------------------------------------------
 
     def index_crashes(self, items: Iterable[tuple[str, Mapping[str, Any]]]) -> BulkResult:
-        names = ["date_key", "crash_id", "crash_key", *(field.name for field in self._fields)]
-        quoted = ", ".join(f'"{name}"' for name in names)
-        marks = ", ".join("?" for _ in names)
-        sql = f"INSERT OR REPLACE INTO {TABLE} ({quoted}) VALUES ({marks})"
         result = BulkResult()
         batch: list[list[Any]] = []
-
-        def flush() -> None:
-            def work(connection: sqlite3.Connection) -> None:
-                connection.execute("BEGIN")
-                try:
-                    connection.executemany(sql, batch)
-                    connection.execute("COMMIT")
-                except BaseException:
-                    connection.execute("ROLLBACK")
-                    raise
-
-            self._run(work)
-            result.indexed += len(batch)
-            batch.clear()
-
         for crash_id, processed_crash in items:
             document = build_document(self.registry, processed_crash)
             values = [to_column(field, document.get(field.name)) for field in self._fields]
@@ -156,10 +146,25 @@ class SqliteSearch(SearchBackend):
             date_key = NO_DATE if date is None else date
             batch.append([date_key, crash_id, crash_key(crash_id), *values])
             if len(batch) >= BATCH:
-                flush()
+                self._commit(batch)
+                result.indexed += len(batch)
+                batch = []
         if batch:
-            flush()
+            self._commit(batch)
+            result.indexed += len(batch)
         return result
+
+    def _commit(self, rows: list[list[Any]]) -> None:
+        def work(connection: sqlite3.Connection) -> None:
+            connection.execute("BEGIN")
+            try:
+                connection.executemany(self._insert_sql, rows)
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+
+        self._run(work)
 
     # ---- maintenance ---------------------------------------------------------------------------
 

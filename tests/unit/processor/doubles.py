@@ -78,8 +78,10 @@ class RecordingQueue(CrashQueue):
         pass
 
 
-def message(crash_id: str, receive_count: int = 1, ruleset: str | None = None) -> Message:
+def message(
+    crash_id: str, receive_count: int = 1, ruleset: str | None = None, queue: str = "standard"
+) -> Message:
     body = f"{crash_id}:{ruleset}" if ruleset else crash_id
     return Message(
-        queue="standard", body=body, receipt=f"r-{receive_count}", receive_count=receive_count
+        queue=queue, body=body, receipt=f"r-{receive_count}", receive_count=receive_count
     )

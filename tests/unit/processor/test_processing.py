@@ -68,7 +68,10 @@ def test_success_saves_indexes_then_acks(storage, crash_id, tmp_path):
     assert indexer.documents[crash_id] == stored
     assert [m.crash_id for m in queue.acked] == [crash_id]
     assert queue.released == []
-    assert list(work.iterdir()) == []  # the per-crash directory is gone
+    [scratch] = work.iterdir()  # the thread's working directory, kept for its next crash
+    assert list(scratch.iterdir()) == []  # but emptied
+    processor.close()
+    assert list(work.iterdir()) == []
 
 
 def test_missing_raw_crash_is_acked(storage):
@@ -145,6 +148,20 @@ def test_reprocessing_starts_from_the_stored_crash(storage, crash_id):
     stored = storage.load_processed_crash(crash_id)
     assert stored["keep"] == 1
     assert stored["processor_history"] == ["first"]
+
+
+@pytest.mark.parametrize(
+    ("queue", "receive_count", "looked_up"),
+    [("standard", 1, False), ("standard", 2, True), ("reprocessing", 1, True)],
+)
+def test_the_stored_crash_is_looked_up_unless_the_crash_is_new(
+    storage, crash_id, queue, receive_count, looked_up
+):
+    storage.save_processed_crash(crash_id, {"uuid": crash_id, "processor_notes": "earlier"})
+    outcome = make(storage).handle(message(crash_id, receive_count, queue=queue))
+    assert outcome is Outcome.DONE
+    history = storage.load_processed_crash(crash_id).get("processor_history")
+    assert history == (["earlier"] if looked_up else None)
 
 
 def test_non_default_ruleset_without_stored_crash_runs_default(storage, crash_id):

@@ -146,10 +146,9 @@ def test_additional_minidumps_are_walked_separately(schema, stackwalker, rust_mi
     assert schema.validate(processed) == []
 
 
-def test_evil_json_carries_the_raw_crash(stackwalker, rust_minidump, tmp_path):
-    evil = tmp_path / "raw.json"
-    evil.write_text((rust_minidump / "evil.json").read_text())
-    result = stackwalker.run(rust_minidump / "test.dmp", tmp_path, "evil", evil_json=evil)
+def test_evil_json_carries_the_raw_crash(stackwalker, rust_minidump):
+    evil = (rust_minidump / "evil.json").read_bytes()
+    result = stackwalker.run(rust_minidump / "test.dmp", "evil", evil_json=evil)
     assert result.status == "OK"
     assert result.json_dump["modules_contains_cert_info"] is True
 
@@ -160,6 +159,23 @@ def fake_stackwalker(tmp_path: Path, body: str) -> str:
     script.write_text("#!/bin/sh\n" + body + "\n")
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
     return str(script)
+
+
+def test_large_input_and_output_go_through_the_pipes(tmp_path):
+    path = fake_stackwalker(
+        tmp_path,
+        # Writes all its output before reading its input: both pipes must be served at once.
+        'printf \'{"status": "OK", "pad": "\'\n'
+        "head -c 1000000 /dev/zero | tr '\\0' a\nprintf '\"}'\n"
+        'wc -c > "$0.stdin-bytes"\necho "a log line" >&2',
+    )
+    dump = tmp_path / "x.dmp"
+    dump.write_bytes(b"MDMP")
+    result = Stackwalker(path).run(dump, "big", evil_json=b"x" * 3_000_000)
+    assert result.status == "OK"
+    assert len(result.json_dump["pad"]) == 1_000_000
+    assert result.stderr == "a log line"
+    assert int(Path(f"{path}.stdin-bytes").read_text()) == 3_000_000
 
 
 def test_hanging_stackwalker_is_killed_at_the_timeout(schema, tmp_path):
@@ -177,27 +193,22 @@ def test_hanging_stackwalker_is_killed_at_the_timeout(schema, tmp_path):
     assert processed["signature"].startswith("EMPTY")
 
 
-def test_non_json_output_is_noted(tmp_path):
-    out = tmp_path / "out.json"
-    out.write_text("{not json")
-    result = interpret(0, out, tmp_path / "missing.log")
+def test_non_json_output_is_noted():
+    result = interpret(0, b"{not json", b"")
     assert result.status == "unknown error"
     assert result.json_dump == {}
     assert any("non-json output" in note for note in result.notes)
 
 
-def test_json_that_is_not_an_object_is_noted(tmp_path):
-    out = tmp_path / "out.json"
-    out.write_text("[1, 2]")
-    result = interpret(0, out, tmp_path / "missing.log")
+def test_json_that_is_not_an_object_is_noted():
+    result = interpret(0, b"[1, 2]", b"")
     assert result.json_dump == {}
     assert any("not an object" in note for note in result.notes)
 
 
-def test_long_log_keeps_its_tail(tmp_path):
-    log = tmp_path / "log"
-    log.write_text("".join(f"line {n}\n" for n in range(25)))
-    result = interpret(1, tmp_path / "none.json", log)
+def test_long_log_keeps_its_tail():
+    log = "".join(f"line {n}\n" for n in range(25)).encode()
+    result = interpret(1, b"", log)
     assert result.stderr.splitlines() == ["...", *(f"line {n}" for n in range(15, 25))]
 
 
@@ -214,13 +225,14 @@ def test_command_has_the_socorro_flags(tmp_path):
         symbols_cache_path=tmp_path / "c",
         symbols_tmp_path=tmp_path / "t",
     )
-    args = walker.command(Path("/d.dmp"), Path("/o.json"), Path("/o.log"), Path("/raw.json"))
+    args = walker.command(Path("/d.dmp"), evil_json=True)
     assert args[0] == "/bin/mdsw"
-    assert args[1] == "--evil-json=/raw.json"
+    assert args[1] == "--evil-json=/dev/stdin"
     assert f"--symbols-cache={tmp_path / 'c'}" in args
     assert f"--symbols-tmp={tmp_path / 't'}" in args
-    for flag in ("--no-color", "--output-file=/o.json", "--log-file=/o.log", "--json"):
+    for flag in ("--no-color", "--json", "--verbose=error"):
         assert flag in args
+    assert not any(arg.startswith(("--output-file", "--log-file")) for arg in args)
     assert "--symbols-url=https://symbols.example.com/" in args
     assert "--symbols-path=/syms" in args
     assert args[-1] == "/d.dmp"

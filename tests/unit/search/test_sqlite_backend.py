@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -10,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from jansky.schemas import VIEW_PII
-from jansky.search import BadArgumentError, open_search
+from jansky.search import BadArgumentError, SearchError, open_search
 from jansky.search.corpus import Corpus
 from jansky.search.sqlite.backend import SqliteSearch
 from tests.unit.search.strategies import NOW, any_params, valid_params
@@ -70,3 +72,74 @@ def test_index_crash_overwrites(tmp_path: Path) -> None:
     search.index_crash(crash_id, {**crash, "signature": "second"})
     result = search.search({"_columns": "signature"}, VIEW_PII, now=NOW)
     assert result["hits"] == [{"signature": "second"}] and result["total"] == 1
+
+
+class HeldBulk:
+    """Wraps index_crashes: the first call waits until released; records each call's size."""
+
+    def __init__(self, search: SqliteSearch, fail_after_first: bool = False) -> None:
+        self.index_crashes = search.index_crashes
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        self.groups: list[int] = []
+        self.fail_after_first = fail_after_first
+
+    def __call__(self, items: list) -> object:
+        items = list(items)
+        self.groups.append(len(items))
+        if len(self.groups) == 1:
+            self.entered.set()
+            assert self.release.wait(30)
+        elif self.fail_after_first:
+            raise SearchError("disk I/O error")
+        return self.index_crashes(items)
+
+
+def index_concurrently(search: SqliteSearch, held: HeldBulk, count: int) -> list[object]:
+    """Index ``count`` crashes from as many threads, the later ones while the first is sent."""
+    crashes = list(Corpus(NOW, days=1, seed=5).crashes(count))
+    outcomes: list[object] = [None] * count
+
+    def index(position: int) -> None:
+        try:
+            search.index_crash(*crashes[position])
+        except SearchError as exc:
+            outcomes[position] = exc
+
+    threads = [threading.Thread(target=index, args=(position,)) for position in range(count)]
+    threads[0].start()
+    assert held.entered.wait(30)
+    for thread in threads[1:]:
+        thread.start()
+    deadline = time.monotonic() + 30
+    while len(search._waiting) < count - 1:  # every later caller waits for the next group
+        assert time.monotonic() < deadline, "the later callers never queued"
+        time.sleep(0.001)
+    held.release.set()
+    for thread in threads:
+        thread.join(30)
+    return outcomes
+
+
+def test_concurrent_index_calls_share_one_request(tmp_path: Path, monkeypatch) -> None:
+    search = SqliteSearch(tmp_path / "search.db")
+    held = HeldBulk(search)
+    monkeypatch.setattr(search, "index_crashes", held)
+    assert index_concurrently(search, held, 5) == [None] * 5
+    assert held.groups == [1, 4]
+    assert search.search({"_results_number": "0"}, VIEW_PII, now=NOW)["total"] == 5
+
+
+def test_a_failed_group_fails_every_caller_in_it(tmp_path: Path, monkeypatch) -> None:
+    search = SqliteSearch(tmp_path / "search.db")
+    held = HeldBulk(search, fail_after_first=True)
+    monkeypatch.setattr(search, "index_crashes", held)
+    outcomes = index_concurrently(search, held, 4)
+    assert outcomes[0] is None
+    assert all("disk I/O error" in str(outcome) for outcome in outcomes[1:])
+    assert search.search({"_results_number": "0"}, VIEW_PII, now=NOW)["total"] == 1
+
+
+def test_index_commits_wait_for_the_disk(tmp_path: Path) -> None:
+    search = SqliteSearch(tmp_path / "search.db")
+    assert search._run(lambda c: c.execute("PRAGMA synchronous").fetchone()[0]) == 2  # FULL
