@@ -22,11 +22,11 @@ from antenna.config import CollectorSettings, load_collector_settings
 from antenna.crashmover import CrashMover
 from antenna.health import BrokenResource, HeartbeatResource, LbHeartbeatResource, VersionResource
 from antenna.limits import InFlightLimiter
-from antenna.metrics import configure_metrics
 from antenna.payload import Limits
 from antenna.rulesets import load_rules
 from antenna.sentry import configure_sentry, release_from_version_file
 from antenna.throttler import Throttler
+from jansky.metrics import configure_metrics
 from jansky.queue.base import CrashQueue
 from jansky.storage.base import CrashStorage
 

@@ -1,8 +1,8 @@
 """Every metric the processor emits, in one place.
 
 Names keep Socorro's ``socorro.processor.*`` prefix so existing dashboards keep working. They go
-to the collector's backends (dogstatsd over UDP and/or the log), set by PROCESSOR_STATSD_HOST,
-PROCESSOR_STATSD_PORT and PROCESSOR_METRICS_LOG.
+to the backends of :mod:`jansky.metrics` (dogstatsd over UDP and/or the log), set by
+PROCESSOR_STATSD_HOST, PROCESSOR_STATSD_PORT and PROCESSOR_METRICS_LOG.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import socket
 
 import markus
 
-from antenna.metrics import configure_metrics
+from jansky.metrics import configure_metrics
 
 PREFIX = "socorro.processor"
 METRICS = markus.get_metrics(PREFIX)
