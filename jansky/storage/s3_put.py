@@ -235,4 +235,4 @@ class DirectPut:
 
 def _backoff(attempt: int) -> float:
     """Jittered exponential backoff before attempt ``attempt + 1``, as botocore's standard mode."""
-    return min(random.random() * 2**attempt, MAX_BACKOFF_SECONDS)
+    return min(random.random() * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS)

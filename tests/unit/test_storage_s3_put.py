@@ -154,6 +154,7 @@ def test_attempts_run_out(server) -> None:
     assert raised.value.code == "InternalError"
     assert len(ScriptedHandler.received) == 3
     assert len(sleeps) == 2
+    assert 0 <= sleeps[0] <= 1 and 0 <= sleeps[1] <= 2  # jittered, doubling from 1 s
 
 
 def test_client_errors_are_not_retried(server) -> None:
