@@ -28,7 +28,7 @@ from everett.manager import Option
 from jansky.config import config_manager
 from jansky.storage.base import StorageError
 from jansky.storage.objects import ObjectCrashStorage
-from jansky.storage.s3_put import DirectPut, PutFailed, proxy_applies
+from jansky.storage.s3_direct import DirectRequestFailed, DirectS3, proxy_applies
 
 # Error codes S3 servers use for an absent object (``404`` when the call has no body).
 _MISSING_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
@@ -59,20 +59,20 @@ class S3StorageConfig:
                 "exponentially (botocore's standard mode)."
             ),
         )
-        storage_s3_direct_put = Option(
+        storage_s3_direct = Option(
             default="true",
             parser=bool,
             doc=(
-                "PUT objects with one request signed by Jansky (SigV4, payload SHA-256) instead "
-                "of a botocore call: same credentials, endpoint and retries, a third of the CPU "
-                "per object. Not used when a proxy applies to the endpoint. Set false to send "
-                "every call through botocore."
+                "PUT and GET objects with one request signed by Jansky (SigV4, payload SHA-256) "
+                "instead of a botocore call: same credentials, endpoint and retries, a third of "
+                "the CPU per object. Not used when a proxy applies to the endpoint. Set false to "
+                "send every call through botocore."
             ),
         )
 
 
 def _error_code(exc: Exception) -> str:
-    if isinstance(exc, PutFailed):
+    if isinstance(exc, DirectRequestFailed):
         return exc.code
     if isinstance(exc, ClientError):
         return str(exc.response.get("Error", {}).get("Code", ""))
@@ -94,20 +94,20 @@ def client_config(env: Mapping[str, str] | None = None) -> botocore.config.Confi
     )
 
 
-def direct_put(
+def direct_client(
     client: Any, session: boto3.session.Session, env: Mapping[str, str] | None = None
-) -> DirectPut | None:
-    """The lean PUT path for ``client``'s endpoint, or None when botocore must do the PUTs.
+) -> DirectS3 | None:
+    """The lean PUT and GET path for ``client``'s endpoint, or None when botocore must do them.
 
-    None when ``STORAGE_S3_DIRECT_PUT`` is false, when a proxy applies (botocore handles
+    None when ``STORAGE_S3_DIRECT`` is false, when a proxy applies (botocore handles
     proxies) or when there are no credentials (botocore then explains what is missing).
     """
     config = config_manager(env).with_options(S3StorageConfig)
     credentials = session.get_credentials()
     endpoint_url = client.meta.endpoint_url
-    if not config("storage_s3_direct_put") or credentials is None or proxy_applies(endpoint_url):
+    if not config("storage_s3_direct") or credentials is None or proxy_applies(endpoint_url):
         return None
-    return DirectPut(
+    return DirectS3(
         endpoint_url,
         client.meta.region_name or "us-east-1",
         credentials,
@@ -138,7 +138,7 @@ class S3CrashStorage(ObjectCrashStorage):
         self.prefix = prefix.strip("/")
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
         self._executor_lock = threading.Lock()
-        self._direct: DirectPut | None = None
+        self._direct: DirectS3 | None = None
         if client is not None:
             self.client = client
             return
@@ -146,7 +146,7 @@ class S3CrashStorage(ObjectCrashStorage):
         self.client = session.client(
             "s3", region_name=os.environ.get("AWS_REGION") or None, config=client_config(env)
         )
-        self._direct = direct_put(self.client, session, env)
+        self._direct = direct_client(self.client, session, env)
 
     def describe(self) -> str:
         return f"s3://{self.bucket}/{self.prefix}" if self.prefix else f"s3://{self.bucket}"
@@ -159,7 +159,7 @@ class S3CrashStorage(ObjectCrashStorage):
         if _error_code(exc) == "NoSuchBucket":
             message += "; create the bucket first (`jansky setup` does)"
         elif isinstance(exc, EndpointConnectionError | ConnectTimeoutError) or (
-            isinstance(exc, PutFailed) and exc.unreachable
+            isinstance(exc, DirectRequestFailed) and exc.unreachable
         ):
             message += "; check AWS_ENDPOINT_URL_S3 and that the server is up"
         return StorageError(message)
@@ -170,7 +170,7 @@ class S3CrashStorage(ObjectCrashStorage):
                 self._direct.put(self.bucket, self._object_key(key), data)
             else:
                 self.client.put_object(Bucket=self.bucket, Key=self._object_key(key), Body=data)
-        except (BotoCoreError, ClientError, PutFailed) as exc:
+        except (BotoCoreError, ClientError, DirectRequestFailed) as exc:
             raise self._error("put", key, exc) from exc
 
     def _put_many(self, objects: Sequence[tuple[str, bytes]]) -> None:
@@ -191,8 +191,12 @@ class S3CrashStorage(ObjectCrashStorage):
 
     def _get(self, key: str) -> bytes | None:
         try:
+            if self._direct is not None:
+                return self._direct.get(self.bucket, self._object_key(key))
             response = self.client.get_object(Bucket=self.bucket, Key=self._object_key(key))
             return response["Body"].read()
+        except DirectRequestFailed as exc:
+            raise self._error("get", key, exc) from exc
         except ClientError as exc:
             if _error_code(exc) in _MISSING_CODES:
                 return None

@@ -1,4 +1,4 @@
-"""The lean S3 PUT against MinIO: awkward keys arrive intact, a bad signature is refused."""
+"""Direct S3 requests against MinIO: awkward keys round-trip, a bad signature is refused."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from botocore.credentials import Credentials
 
 from jansky.storage.base import StorageError
 from jansky.storage.s3 import S3CrashStorage
-from jansky.storage.s3_put import DirectPut, PutFailed
+from jansky.storage.s3_direct import DirectRequestFailed, DirectS3
 
 pytestmark = pytest.mark.integration
 
@@ -20,7 +20,7 @@ BUCKET = "jansky-crashes"
 @pytest.fixture
 def storage(aws_env: dict[str, str]) -> S3CrashStorage:
     storage = S3CrashStorage(BUCKET, prefix=f"tests/{uuid.uuid4().hex}")
-    assert storage._direct is not None, "the direct PUT should be on by default"
+    assert storage._direct is not None, "direct requests should be on by default"
     return storage
 
 
@@ -49,10 +49,10 @@ def test_wrong_secret_is_refused_without_retries(aws_env: dict[str, str]) -> Non
             return Credentials(aws_env["AWS_ACCESS_KEY_ID"], "not-the-secret", None)
 
     sleeps: list[float] = []
-    putter = DirectPut(
+    putter = DirectS3(
         aws_env["AWS_ENDPOINT_URL_S3"], "us-east-1", WrongSecret(), 2, 5, 3, sleep=sleeps.append
     )
-    with pytest.raises(PutFailed) as raised:
+    with pytest.raises(DirectRequestFailed) as raised:
         putter.put(BUCKET, f"tests/{uuid.uuid4().hex}/x", b"data")
     assert raised.value.code == "SignatureDoesNotMatch"
     assert sleeps == []
@@ -64,6 +64,19 @@ def test_missing_bucket_names_the_fix(aws_env: dict[str, str]) -> None:
         storage._put("x", b"data")
 
 
-def test_direct_put_can_be_turned_off(aws_env: dict[str, str]) -> None:
-    storage = S3CrashStorage(BUCKET, env={"STORAGE_S3_DIRECT_PUT": "false"})
+def test_missing_objects_are_none(storage: S3CrashStorage) -> None:
+    assert storage._get("never-written") is None
+
+
+def test_objects_written_by_botocore_are_read_back(storage: S3CrashStorage) -> None:
+    key = f"{storage.prefix}/by-botocore"
+    storage.client.put_object(Bucket=BUCKET, Key=key, Body=b"\x00\xff" * 1000)
+    try:
+        assert storage._get("by-botocore") == b"\x00\xff" * 1000
+    finally:
+        storage.client.delete_object(Bucket=BUCKET, Key=key)
+
+
+def test_direct_requests_can_be_turned_off(aws_env: dict[str, str]) -> None:
+    storage = S3CrashStorage(BUCKET, env={"STORAGE_S3_DIRECT": "false"})
     assert storage._direct is None

@@ -1,4 +1,4 @@
-"""The lean S3 PUT: its SigV4 signature matches botocore's; retries and errors (local server)."""
+"""Direct S3 requests: SigV4 signatures match botocore's; retries and errors (local server)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,14 @@ from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from jansky.storage.s3_put import DirectPut, PutFailed, SigningKeys, proxy_applies, sign_put
+from jansky.storage.s3_direct import (
+    EMPTY_SHA256,
+    DirectRequestFailed,
+    DirectS3,
+    SigningKeys,
+    proxy_applies,
+    sign_request,
+)
 
 NOW = datetime.datetime(2026, 3, 9, 12, 30, 5, tzinfo=datetime.UTC)
 # sha256(b"test")
@@ -21,16 +28,21 @@ PAYLOAD_SHA256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a
 
 
 def botocore_headers(
-    monkeypatch: pytest.MonkeyPatch, host: str, path: str, token: str | None
+    monkeypatch: pytest.MonkeyPatch, method: str, host: str, path: str, token: str | None
 ) -> dict[str, str]:
-    """What botocore's S3 signer puts on the same request (body ``test``) at the same time."""
+    """What botocore's S3 signer puts on the same request at the same time.
+
+    The body is ``test`` for a PUT and empty for a GET.
+    """
     monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: NOW)
-    request = AWSRequest(method="PUT", url=f"http://{host}{path}", data=b"test")
+    data = b"test" if method == "PUT" else b""
+    request = AWSRequest(method=method, url=f"http://{host}{path}", data=data)
     signer = S3SigV4Auth(Credentials("AKIDEXAMPLE", "secret/KEY+1", token), "s3", "eu-west-3")
     signer.add_auth(request)
     return {name.lower(): value for name, value in request.headers.items()}
 
 
+@pytest.mark.parametrize("method", ["PUT", "GET"])
 @pytest.mark.parametrize("token", [None, "session-token/with+chars="])
 @pytest.mark.parametrize(
     ("host", "path"),
@@ -40,12 +52,14 @@ def botocore_headers(
     ],
 )
 def test_signature_matches_botocore(
-    monkeypatch: pytest.MonkeyPatch, host: str, path: str, token: str | None
+    monkeypatch: pytest.MonkeyPatch, method: str, host: str, path: str, token: str | None
 ) -> None:
-    ours = sign_put(
+    payload_sha256 = PAYLOAD_SHA256 if method == "PUT" else EMPTY_SHA256
+    ours = sign_request(
+        method=method,
         host=host,
         path=path,
-        payload_sha256=PAYLOAD_SHA256,
+        payload_sha256=payload_sha256,
         access_key="AKIDEXAMPLE",
         secret_key="secret/KEY+1",
         token=token,
@@ -53,8 +67,8 @@ def test_signature_matches_botocore(
         now=NOW,
         keys=SigningKeys(),
     )
-    theirs = botocore_headers(monkeypatch, host, path, token)
-    assert theirs["x-amz-content-sha256"] == PAYLOAD_SHA256
+    theirs = botocore_headers(monkeypatch, method, host, path, token)
+    assert theirs["x-amz-content-sha256"] == payload_sha256
     assert ours["authorization"] == theirs["authorization"]
     assert ours["x-amz-date"] == theirs["x-amz-date"]
 
@@ -73,7 +87,7 @@ class FrozenCredentials:
 
 
 class ScriptedHandler(http.server.BaseHTTPRequestHandler):
-    """Answers PUTs from a script of (status, body, close) and records what it received."""
+    """Answers from a script of (status, body, close) and records what it received."""
 
     protocol_version = "HTTP/1.1"
     script: list[tuple[int, bytes, bool]] = []
@@ -82,6 +96,13 @@ class ScriptedHandler(http.server.BaseHTTPRequestHandler):
     def do_PUT(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         self.received.append((self.path, dict(self.headers.items()), body))
+        self._answer()
+
+    def do_GET(self) -> None:
+        self.received.append((self.path, dict(self.headers.items()), b""))
+        self._answer()
+
+    def _answer(self) -> None:
         status, answer, close = self.script.pop(0) if self.script else (200, b"", False)
         self.send_response(status)
         self.send_header("Content-Length", str(len(answer)))
@@ -107,10 +128,10 @@ def server() -> Iterator[http.server.ThreadingHTTPServer]:
     httpd.server_close()
 
 
-def direct(server: http.server.ThreadingHTTPServer, attempts: int = 3) -> tuple[DirectPut, list]:
+def direct(server: http.server.ThreadingHTTPServer, attempts: int = 3) -> tuple[DirectS3, list]:
     sleeps: list[float] = []
     host, port = server.server_address[:2]
-    putter = DirectPut(
+    putter = DirectS3(
         f"http://{host}:{port}",
         "us-east-1",
         FrozenCredentials(),
@@ -135,6 +156,30 @@ def test_put_sends_the_signed_body(server) -> None:
     assert sleeps == []
 
 
+def test_get_returns_the_body_or_none_when_missing(server) -> None:
+    ScriptedHandler.script = [
+        (200, b"stored bytes", False),
+        (404, b"<Error><Code>NoSuchKey</Code></Error>", False),
+        (404, b"<Error><Code>NoSuchBucket</Code></Error>", False),
+    ]
+    client, sleeps = direct(server)
+    assert client.get("bucket", "key") == b"stored bytes"
+    assert client.get("bucket", "gone") is None
+    with pytest.raises(DirectRequestFailed) as raised:
+        client.get("bucket", "key")
+    assert raised.value.code == "NoSuchBucket"
+    _path, headers, _body = ScriptedHandler.received[0]
+    assert headers["x-amz-content-sha256"] == EMPTY_SHA256
+    assert sleeps == []
+
+
+def test_a_missing_object_on_put_is_an_error(server) -> None:
+    ScriptedHandler.script = [(404, b"<Error><Code>NoSuchKey</Code></Error>", False)]
+    client, _sleeps = direct(server)
+    with pytest.raises(DirectRequestFailed, match="NoSuchKey"):
+        client.put("bucket", "key", b"data")
+
+
 def test_server_errors_are_retried_then_succeed(server) -> None:
     ScriptedHandler.script = [
         (503, b"<Error><Code>SlowDown</Code></Error>", False),
@@ -149,7 +194,7 @@ def test_server_errors_are_retried_then_succeed(server) -> None:
 def test_attempts_run_out(server) -> None:
     ScriptedHandler.script = [(500, b"<Error><Code>InternalError</Code></Error>", False)] * 3
     putter, sleeps = direct(server, attempts=3)
-    with pytest.raises(PutFailed, match="HTTP 500 InternalError") as raised:
+    with pytest.raises(DirectRequestFailed, match="HTTP 500 InternalError") as raised:
         putter.put("bucket", "key", b"data")
     assert raised.value.code == "InternalError"
     assert len(ScriptedHandler.received) == 3
@@ -160,7 +205,7 @@ def test_attempts_run_out(server) -> None:
 def test_client_errors_are_not_retried(server) -> None:
     ScriptedHandler.script = [(404, b"<Error><Code>NoSuchBucket</Code></Error>", False)]
     putter, sleeps = direct(server)
-    with pytest.raises(PutFailed) as raised:
+    with pytest.raises(DirectRequestFailed) as raised:
         putter.put("bucket", "key", b"data")
     assert (raised.value.code, raised.value.unreachable) == ("NoSuchBucket", False)
     assert len(ScriptedHandler.received) == 1
@@ -193,10 +238,10 @@ def test_an_unreachable_server_is_reported_as_such() -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     sleeps: list[float] = []
-    putter = DirectPut(
+    putter = DirectS3(
         f"http://127.0.0.1:{port}", "us-east-1", FrozenCredentials(), 1, 1, 2, sleep=sleeps.append
     )
-    with pytest.raises(PutFailed) as raised:
+    with pytest.raises(DirectRequestFailed) as raised:
         putter.put("bucket", "key", b"data")
     assert raised.value.unreachable
     assert len(sleeps) == 1
@@ -205,7 +250,7 @@ def test_an_unreachable_server_is_reported_as_such() -> None:
 @pytest.mark.parametrize("url", ["ftp://host", "http://", "s3.amazonaws.com"])
 def test_bad_endpoints_are_refused(url: str) -> None:
     with pytest.raises(ValueError, match="not an http"):
-        DirectPut(url, "us-east-1", FrozenCredentials(), 1, 1, 1)
+        DirectS3(url, "us-east-1", FrozenCredentials(), 1, 1, 1)
 
 
 def test_proxies_are_detected(monkeypatch: pytest.MonkeyPatch) -> None:
