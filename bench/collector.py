@@ -5,7 +5,9 @@ Starts gunicorn (the collector) on loopback against the files + SQLite backends 
 it post real minidump bytes padded to a 400 KB median with 50 annotations, half gzipped.
 
 Prints, per backend: accepted crashes/s at full load with p50/p99 latency; p50/p99 at half that
-rate; peak RSS per worker; and the peak memory of one large request relative to its body.
+rate; where the CPU goes per accepted crash (collector workers, load generator and, on the
+servers, MinIO and ElasticMQ, which share the same cores); peak RSS per worker; and the peak
+memory of one large request relative to its body.
 
     .venv/bin/python bench/collector.py [--seconds 10] [--clients 8]
 """
@@ -231,14 +233,33 @@ def start_server(env: dict[str, str], workers: int, threads: int) -> tuple[subpr
     return process, port
 
 
-def bench_backend(name: str, env: dict[str, str], args: argparse.Namespace) -> None:
+def bench_backend(
+    name: str, env: dict[str, str], args: argparse.Namespace, servers: dict[str, int] | None = None
+) -> None:
+    """Full load, then half rate; ``servers`` (name -> pid) have their CPU per crash shown too."""
+    servers = servers or {}
     process, port = start_server(env, args.workers, args.threads)
     try:
         run_load(port, args.clients, 2)  # warm up
         workers = worker_pids(process.pid)
-        cpu_before = cpu_seconds(workers)
+        watched = {"collector": workers, **{server: [pid] for server, pid in servers.items()}}
+        cpu_before = {who: cpu_seconds(pids) for who, pids in watched.items()}
+        clients_before = os.times()
         full = run_load(port, args.clients, args.seconds)
-        cpu_per_crash = (cpu_seconds(workers) - cpu_before) / max(full["accepted"], 1) * 1000
+        clients_after = os.times()
+        accepted = max(full["accepted"], 1)
+        cpu_per_crash = {
+            who: (cpu_seconds(pids) - cpu_before[who]) / accepted * 1000
+            for who, pids in watched.items()
+        }
+        cpu_per_crash["load generator"] = (
+            (
+                (clients_after.children_user + clients_after.children_system)
+                - (clients_before.children_user + clients_before.children_system)
+            )
+            / accepted
+            * 1000
+        )
         half = run_load(port, args.clients, args.seconds, rate=full["rate"] / 2)
         rss = [peak_rss_mib(pid) for pid in worker_pids(process.pid)]
     finally:
@@ -253,8 +274,21 @@ def bench_backend(name: str, env: dict[str, str], args: argparse.Namespace) -> N
         f"{name}: at half rate ({full['rate'] / 2:.0f}/s): p50 {half['p50']:.1f} ms, "
         f"p99 {half['p99']:.1f} ms"
     )
-    print(f"{name}: collector CPU per accepted crash: {cpu_per_crash:.1f} ms (all workers)")
+    shares = ", ".join(f"{who} {value:.1f} ms" for who, value in cpu_per_crash.items())
+    print(f"{name}: CPU per accepted crash at full load: {shares}")
     print(f"{name}: peak RSS per worker: {', '.join(f'{value:.0f} MiB' for value in rss)}")
+
+
+def server_pids(names: list[str]) -> dict[str, int]:
+    """Pids of the local servers started by `jansky services`, for their CPU figures."""
+    from jansky.services.control import select, status_of
+
+    pids = {}
+    for service in select(names):
+        pid = status_of(service).pid
+        if pid and Path(f"/proc/{pid}/stat").exists():
+            pids[service.name] = pid
+    return pids
 
 
 def bench_request_memory(env: dict[str, str]) -> None:
@@ -342,7 +376,7 @@ def main() -> int:
         "QUEUE_URL": f"sqs://?prefix={prefix}",
     }
     open_queue(aws_env["QUEUE_URL"], aws_env).create_queues()  # type: ignore[attr-defined]
-    bench_backend("minio+elasticmq", aws_env, args)
+    bench_backend("minio+elasticmq", aws_env, args, server_pids(["minio", "elasticmq"]))
     return 0
 
 
