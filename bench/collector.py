@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from antenna.client import encode_report  # noqa: E402
+from bench.support.processes import cpu_seconds, server_pids  # noqa: E402
 from tests.servers import is_listening, read_services_env  # noqa: E402
 from tests.system.test_collector import free_port  # noqa: E402
 
@@ -191,15 +192,6 @@ def worker_pids(master: int) -> list[int]:
     return [int(pid) for pid in children.read_text().split()] if children.exists() else []
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU time of the given processes."""
-    total = 0
-    for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
-
-
 def peak_rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -277,18 +269,6 @@ def bench_backend(
     shares = ", ".join(f"{who} {value:.1f} ms" for who, value in cpu_per_crash.items())
     print(f"{name}: CPU per accepted crash at full load: {shares}")
     print(f"{name}: peak RSS per worker: {', '.join(f'{value:.0f} MiB' for value in rss)}")
-
-
-def server_pids(names: list[str]) -> dict[str, int]:
-    """Pids of the local servers started by `jansky services`, for their CPU figures."""
-    from jansky.services.control import select, status_of
-
-    pids = {}
-    for service in select(names):
-        pid = status_of(service).pid
-        if pid and Path(f"/proc/{pid}/stat").exists():
-            pids[service.name] = pid
-    return pids
 
 
 def bench_request_memory(env: dict[str, str]) -> None:

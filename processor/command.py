@@ -69,6 +69,7 @@ def build_worker() -> tuple[Worker, CrashProcessor]:
             backoff_max_seconds=settings.backoff_max_seconds,
         ),
         temporary_path=settings.temporary_path,
+        ack_delay=settings.ack_batch_seconds,
     )
     settings.temporary_path.mkdir(parents=True, exist_ok=True)
     worker = Worker(
@@ -128,8 +129,10 @@ def serve(until_idle: bool) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    worker.run(until_idle=until_idle)
-    crash_processor.close()
+    try:
+        worker.run(until_idle=until_idle)
+    finally:
+        crash_processor.close()  # sends the acks still waiting
     return 0
 
 

@@ -14,6 +14,7 @@ from everett.manager import ListOf, Option, parse_bool
 from jansky.config import config_manager, load_core_settings
 from jansky.queue.base import QueueConfig
 
+MAX_ACK_BATCH_SECONDS = 60.0  # far below any lease: a late ack must not mean a redelivery
 CACHED_STACKWALKER = Path.home() / ".cache" / "jansky" / "cargo" / "bin" / "minidump-stackwalk"
 
 
@@ -61,6 +62,15 @@ class ProcessorConfig:
             default="1",
             parser=float,
             doc="Seconds to wait before polling the queues again after finding them all empty.",
+        )
+        processor_ack_batch_seconds = Option(
+            default="0.5",
+            parser=float,
+            doc=(
+                "Longest wait for an ack to go out with others in one queue call (SQS "
+                "DeleteMessageBatch, one SQLite transaction); 0 acks each crash at once. A late "
+                "or lost ack only means the crash is processed again after its lease."
+            ),
         )
         processor_retry_backoff_seconds = Option(
             default="10",
@@ -155,6 +165,7 @@ class ProcessorSettings:
     prefetch: int
     reprocessing_ratio: int
     idle_seconds: float
+    ack_batch_seconds: float
     backoff_seconds: float
     backoff_max_seconds: float
     shutdown_seconds: float
@@ -195,6 +206,7 @@ def load_processor_settings(env: Mapping[str, str] | None = None) -> ProcessorSe
         prefetch=config("processor_prefetch"),
         reprocessing_ratio=config("processor_reprocessing_ratio"),
         idle_seconds=config("processor_idle_seconds"),
+        ack_batch_seconds=config("processor_ack_batch_seconds"),
         backoff_seconds=config("processor_retry_backoff_seconds"),
         backoff_max_seconds=config("processor_retry_backoff_max_seconds"),
         shutdown_seconds=config("processor_shutdown_seconds"),
@@ -230,6 +242,11 @@ def _check(settings: ProcessorSettings) -> None:
     if settings.reprocessing_ratio < 1:
         problems.append(
             f"PROCESSOR_REPROCESSING_RATIO must be at least 1, got {settings.reprocessing_ratio}"
+        )
+    if not 0 <= settings.ack_batch_seconds <= MAX_ACK_BATCH_SECONDS:
+        problems.append(
+            f"PROCESSOR_ACK_BATCH_SECONDS must be between 0 and {MAX_ACK_BATCH_SECONDS:g}, "
+            f"got {settings.ack_batch_seconds:g}"
         )
     if settings.kill_timeout <= 0:
         problems.append(f"STACKWALKER_KILL_TIMEOUT must be positive, got {settings.kill_timeout}")

@@ -22,6 +22,7 @@ from typing import Any
 from jansky.crashid import date_from_crash_id
 from jansky.queue import STANDARD, CrashQueue, Message
 from jansky.storage import CrashNotFound, CrashStorage
+from processor.acks import AckBatcher
 from processor.indexing import Indexer
 from processor.metrics import METRICS
 from processor.pipeline import DEFAULT_RULESET, EMPTY_SIGNATURE, Pipeline, utc_now
@@ -75,6 +76,7 @@ class CrashProcessor:
         pipeline: Pipeline,
         retry: RetryPolicy | None = None,
         temporary_path: Path | None = None,
+        ack_delay: float = 0.0,
     ) -> None:
         self.storage = storage
         self.indexer = indexer
@@ -82,6 +84,8 @@ class CrashProcessor:
         self.pipeline = pipeline
         self.retry = retry or RetryPolicy()
         self.scratch = ScratchDirectories(temporary_path)
+        # Acks wait up to ``ack_delay`` seconds to go out in batches (0: each at once).
+        self.acks = AckBatcher(queue, ack_delay)
 
     def handle(self, message: Message) -> Outcome:
         """Process the crash named by ``message`` and settle the message; never raises."""
@@ -144,8 +148,12 @@ class CrashProcessor:
         return raw_crash, processed, new_crash
 
     def close(self) -> None:
-        """Delete the working directories (call once no crash is in progress)."""
-        self.scratch.remove()
+        """Send the waiting acks and delete the working directories (once no crash is in
+        progress)."""
+        try:
+            self.acks.close()
+        finally:
+            self.scratch.remove()
 
     def _stored_processed_crash(self, message: Message) -> tuple[dict[str, Any], bool]:
         """The stored processed crash to reprocess on top of, or ``{}`` for a new crash.
@@ -270,7 +278,7 @@ class CrashProcessor:
         """Ack or release; a queue error is logged (the lease expires and it comes back)."""
         try:
             if ack:
-                self.queue.ack(message)
+                self.acks.ack(message)  # logs its own failures
             else:
                 self.queue.release(message, delay_seconds=delay)
         except Exception as exc:

@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 MAX_RECEIVE = 10  # the most one receive returns (SQS's limit)
 ERROR_PAUSE_SECONDS = 5.0
+ROOM_WAIT_SECONDS = 0.02  # how often a puller waiting for room checks whether the buffer ran dry
 
 
 class QueueSelector:
@@ -104,9 +105,7 @@ class Worker:
         while not self._stopping.is_set():
             if not self._room.acquire(timeout=0.5):
                 continue
-            wanted = 1
-            while wanted < MAX_RECEIVE and self._room.acquire(blocking=False):
-                wanted += 1
+            wanted = 1 + self._more_room()
             try:
                 messages = self.selector.receive(wanted)
             except Exception as exc:
@@ -122,6 +121,25 @@ class Worker:
                 if until_idle and self._idle():
                     return
                 self._stopping.wait(self.idle_seconds)
+
+    def _more_room(self) -> int:
+        """Take up to ``MAX_RECEIVE - 1`` more slots; returns how many were taken.
+
+        While crashes still wait in the buffer, the threads have work, so the puller waits for
+        room for half the capacity before it receives: one receive call then brings several
+        messages, where taking each slot as it frees would cost a receive per crash (and a
+        priority-queue check with each). Once the buffer runs dry it receives at once.
+        """
+        taken = 0
+        enough = min(MAX_RECEIVE, max(1, self._capacity // 2)) - 1
+        while taken < MAX_RECEIVE - 1 and not self._stopping.is_set():
+            if self._room.acquire(blocking=False):
+                taken += 1
+            elif taken >= enough or self._buffer.empty():
+                break
+            elif self._room.acquire(timeout=ROOM_WAIT_SECONDS):
+                taken += 1
+        return taken
 
     def _idle(self) -> bool:
         """Nothing buffered and nothing in progress: every room slot is free."""

@@ -104,6 +104,11 @@ class CrashQueue(abc.ABC):
     def ack(self, message: Message) -> None:
         """Delete the message for good; acknowledging twice or after expiry is harmless."""
 
+    def ack_many(self, messages: Sequence[Message]) -> None:
+        """Acknowledge several messages, in as few calls as the backend allows."""
+        for message in messages:
+            self.ack(message)
+
     @abc.abstractmethod
     def release(self, message: Message, delay_seconds: float = 0) -> None:
         """Give the message back for redelivery after ``delay_seconds``."""

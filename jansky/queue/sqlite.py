@@ -231,6 +231,16 @@ class SqliteCrashQueue(CrashQueue):
                 (message.receipt, message.queue),
             )
 
+    def ack_many(self, messages: Sequence[Message]) -> None:
+        """One transaction per queue for all of ``messages``."""
+        by_queue: dict[str, list[tuple[str, str]]] = {}
+        for message in messages:
+            check_queue_name(message.queue, allow_dead_letter=True)
+            by_queue.setdefault(message.queue, []).append((message.receipt, message.queue))
+        for queue, rows in by_queue.items():
+            with self._transaction(queue) as conn:
+                conn.executemany("DELETE FROM messages WHERE receipt = ? AND queue = ?", rows)
+
     def release(self, message: Message, delay_seconds: float = 0) -> None:
         check_queue_name(message.queue, allow_dead_letter=True)
         if delay_seconds < 0:

@@ -78,11 +78,14 @@ def _error_code(exc: ClientError) -> str:
 
 def _is_stale_receipt(exc: ClientError) -> bool:
     """Whether SQS refused a receipt because the delivery it named is over (acked or expired)."""
-    code = _error_code(exc)
+    return _is_stale_code(_error_code(exc), str(exc.response.get("Error", {}).get("Message", "")))
+
+
+def _is_stale_code(code: str, message: str) -> bool:
+    """Whether an error code and message (of a call or a batch entry) mean a stale receipt."""
     if code in _STALE_RECEIPT_CODES:
         return True
-    message = str(exc.response.get("Error", {}).get("Message", "")).lower()
-    return code == "InvalidParameterValue" and "receipt handle" in message
+    return code == "InvalidParameterValue" and "receipt handle" in message.lower()
 
 
 class SqsCrashQueue(CrashQueue):
@@ -292,6 +295,51 @@ class SqsCrashQueue(CrashQueue):
 
     def ack(self, message: Message) -> None:
         self._settle(message, self._client.delete_message)
+
+    def ack_many(self, messages: Sequence[Message]) -> None:
+        """``delete_message_batch`` calls of up to ten; stale receipts are ignored as by ack.
+
+        Every batch is attempted; an error is raised at the end naming what was not acked.
+        """
+        by_queue: dict[str, list[Message]] = {}
+        for message in messages:
+            check_queue_name(message.queue, allow_dead_letter=True)
+            by_queue.setdefault(message.queue, []).append(message)
+        problems = []
+        for queue, queued in by_queue.items():
+            url = self._url(queue)
+            for start in range(0, len(queued), BATCH_SIZE):
+                batch = queued[start : start + BATCH_SIZE]
+                try:
+                    problems += self._delete_batch(queue, url, batch)
+                except QueueError as exc:
+                    problems.append(str(exc))
+        if problems:
+            raise QueueError("; ".join(problems))
+
+    def _delete_batch(self, queue: str, url: str, batch: list[Message]) -> list[str]:
+        """Delete up to ten messages; returns what went wrong for entries that were refused."""
+        entries = [
+            {"Id": str(index), "ReceiptHandle": message.receipt}
+            for index, message in enumerate(batch)
+        ]
+        response = self._call(
+            queue, self._client.delete_message_batch, QueueUrl=url, Entries=entries
+        )
+        problems = []
+        for entry in response.get("Failed", []):
+            message = batch[int(entry["Id"])]
+            code, text = str(entry.get("Code", "")), str(entry.get("Message", ""))
+            if _is_stale_code(code, text):
+                logger.info(
+                    "%s: ack ignored, the receipt is no longer valid (%s)", message.body, code
+                )
+            else:
+                problems.append(
+                    f"SQS queue {self.queue_name(queue)!r}: delete failed for {message.body}: "
+                    f"{code} {text}".rstrip()
+                )
+        return problems
 
     def release(self, message: Message, delay_seconds: float = 0) -> None:
         delay = _visibility(delay_seconds, "delay_seconds", minimum=0)

@@ -240,8 +240,12 @@ class ElasticMQ(Service):
         (state / "logback.xml").write_text(LOGBACK_CONFIG)
         lib = state / "lib"
         mirror(self.lib_dir, lib, installed_version("elasticmq", self.cache) or "")
+        # The C1 compiler alone and the serial collector halve ElasticMQ's CPU per request on
+        # a small machine: C2 keeps recompiling through runs of a few thousand requests
+        # (measured: DeleteMessage 4.4-6.0 ms -> 2.1-2.9 ms, a one-id SendMessageBatch 4.2 ->
+        # 2.2 ms).
         argv = [
-            "java", "-Xms64m", "-Xmx256m",
+            "java", "-Xms64m", "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
             f"-Dconfig.file={state / 'elasticmq.conf'}",
             f"-Dlogback.configurationFile={state / 'logback.xml'}",
             "-cp", f"{lib}/*",

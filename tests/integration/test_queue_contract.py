@@ -252,6 +252,41 @@ def test_message_received_too_often_goes_to_the_dead_letter_queue(
     assert_empty(queue, DEAD_LETTER)
 
 
+def test_ack_many_deletes_every_message_across_queues(queue: Any) -> None:
+    standard_ids, priority_ids = new_ids(13), new_ids(2)
+    queue.publish(STANDARD, standard_ids)
+    queue.publish("priority", priority_ids)
+    received = receive_until(queue, STANDARD, 13) + receive_until(queue, "priority", 2)
+    kept = received.pop(0)  # not acked: it must stay leased
+    queue.ack_many(received)
+    assert queue.counts()[STANDARD].in_flight == 1
+    assert_empty(queue, "priority")
+    queue.release(kept)
+    (again,) = receive_until(queue, STANDARD, 1)
+    assert (again.body, again.receive_count) == (kept.body, 2)
+    queue.ack_many([again])
+    assert_empty(queue, STANDARD)
+
+
+def test_ack_many_ignores_stale_receipts(queue: Any) -> None:
+    stale_id, fresh_id = new_ids(2)
+    queue.publish(STANDARD, [stale_id, fresh_id])
+    received = {m.body: m for m in receive_until(queue, STANDARD, 2)}
+    stale = received[stale_id]
+    queue.release(stale)
+    (redelivered,) = receive_until(queue, STANDARD, 1, lease_seconds=LONG_LEASE)
+    queue.ack(received[fresh_id])
+    # One receipt is from an earlier delivery, one was acked already: neither is an error.
+    queue.ack_many([stale, received[fresh_id]])
+    assert queue.counts()[STANDARD].in_flight == 1
+    queue.ack_many([redelivered])
+    assert_empty(queue, STANDARD)
+
+
+def test_ack_many_of_nothing_does_nothing(queue: Any) -> None:
+    queue.ack_many([])
+
+
 def test_ack_is_idempotent(queue: Any) -> None:
     queue.publish(STANDARD, new_ids(1))
     (message,) = receive_until(queue, STANDARD, 1)

@@ -70,6 +70,51 @@ def test_other_errors_become_queue_errors_naming_the_queue_and_crash(
         queue.ack(message())
 
 
+def test_ack_many_ignores_stale_entries_and_reports_the_others(
+    stubbed: tuple[SqsCrashQueue, Stubber],
+) -> None:
+    queue, stubber = stubbed
+    messages = [message(f"r{index}") for index in range(12)]
+    stale = "The receipt handle has expired."
+    stubber.add_response(
+        "delete_message_batch",
+        {
+            "Successful": [{"Id": str(index)} for index in range(8)],
+            "Failed": [
+                {"Id": "8", "SenderFault": True, "Code": "ReceiptHandleIsInvalid"},
+                {"Id": "9", "SenderFault": True, "Code": "InvalidParameterValue", "Message": stale},
+            ],
+        },
+        {
+            "QueueUrl": URL,
+            "Entries": [{"Id": str(i), "ReceiptHandle": f"r{i}"} for i in range(10)],
+        },
+    )
+    stubber.add_response(
+        "delete_message_batch",
+        {
+            "Successful": [{"Id": "0"}],
+            "Failed": [{"Id": "1", "SenderFault": False, "Code": "InternalError"}],
+        },
+        {
+            "QueueUrl": URL,
+            "Entries": [{"Id": "0", "ReceiptHandle": "r10"}, {"Id": "1", "ReceiptHandle": "r11"}],
+        },
+    )
+    with pytest.raises(
+        QueueError, match=f"'t-standard'.*delete failed for {CRASH_ID}: InternalError"
+    ):
+        queue.ack_many(messages)
+
+
+def test_ack_many_tries_every_batch_before_raising(stubbed: tuple[SqsCrashQueue, Stubber]) -> None:
+    queue, stubber = stubbed
+    stubber.add_client_error("delete_message_batch", "AccessDenied", "no", http_status_code=403)
+    stubber.add_response("delete_message_batch", {"Successful": [{"Id": "0"}], "Failed": []})
+    with pytest.raises(QueueError, match=r"delete_message_batch.*AccessDenied"):
+        queue.ack_many([message(f"r{index}") for index in range(11)])
+
+
 def test_entries_sqs_failed_on_its_side_are_resent(stubbed: tuple[SqsCrashQueue, Stubber]) -> None:
     queue, stubber = stubbed
     other = CRASH_ID[:-1] + "9"

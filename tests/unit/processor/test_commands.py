@@ -67,8 +67,12 @@ def test_processor_settings_defaults_and_checks(tmp_path):
     assert settings.max_attempts == 5  # QUEUE_MAX_RECEIVES
     assert settings.symbols_cache_path == tmp_path.resolve() / "symbols-cache"
     assert settings.mozilla_rules is False
+    assert settings.ack_batch_seconds == 0.5
     with pytest.raises(InvalidProcessorSetting, match="PROCESSOR_THREADS"):
         load_processor_settings({"PROCESSOR_THREADS": "0"})
+    for bad in ("-1", "61"):
+        with pytest.raises(InvalidProcessorSetting, match="PROCESSOR_ACK_BATCH_SECONDS"):
+            load_processor_settings({"PROCESSOR_ACK_BATCH_SECONDS": bad})
 
 
 def test_processor_refuses_to_start_without_a_stackwalker(tmp_path, monkeypatch, capsys):

@@ -126,3 +126,36 @@ def test_a_crashing_handler_does_not_kill_the_worker(queue):
 
     Worker(queue, handle, threads=2, prefetch=1, idle_seconds=0.01).run(until_idle=True)
     assert sorted(seen) == sorted(ids)
+
+
+class CountingQueue(SqliteCrashQueue):
+    """Counts the messages each receive call brings."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, lease_seconds=30)
+        self.batches: list[int] = []
+
+    def receive(self, queue, max_messages=10, lease_seconds=None):
+        messages = super().receive(queue, max_messages, lease_seconds)
+        if messages:
+            self.batches.append(len(messages))
+        return messages
+
+
+def test_a_busy_worker_receives_several_messages_per_call(tmp_path):
+    queue = CountingQueue(tmp_path / "queue.db")
+    ids = [create_crash_id() for _ in range(60)]
+    queue.publish(STANDARD, ids)
+    handled: list[str] = []
+    lock = threading.Lock()
+
+    def handle(message: Message) -> None:
+        threading.Event().wait(0.005)  # a crash takes a while: slots free one at a time
+        with lock:
+            handled.append(message.crash_id)
+        queue.ack(message)
+
+    Worker(queue, handle, threads=4, prefetch=8, idle_seconds=0.01).run(until_idle=True)
+    assert sorted(handled) == sorted(ids)
+    # Capacity 12: after the first fill, the puller waits for room for 6 while work is buffered.
+    assert len(queue.batches) <= 60 // 3, queue.batches

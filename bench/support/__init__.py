@@ -1,0 +1,1 @@
+"""Helpers shared by the benchmarks (a package, so `make bench` does not run it as a script)."""
