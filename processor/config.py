@@ -14,7 +14,6 @@ from everett.manager import ListOf, Option, parse_bool
 from jansky.config import config_manager, load_core_settings
 from jansky.queue.base import QueueConfig
 
-MAX_ACK_BATCH_SECONDS = 60.0  # far below any lease: a late ack must not mean a redelivery
 CACHED_STACKWALKER = Path.home() / ".cache" / "jansky" / "cargo" / "bin" / "minidump-stackwalk"
 
 
@@ -68,8 +67,9 @@ class ProcessorConfig:
             parser=float,
             doc=(
                 "Longest wait for an ack to go out with others in one queue call (SQS "
-                "DeleteMessageBatch, one SQLite transaction); 0 acks each crash at once. A late "
-                "or lost ack only means the crash is processed again after its lease."
+                "DeleteMessageBatch, one SQLite transaction); 0 acks each crash at once. Under "
+                "half of QUEUE_LEASE_SECONDS. An ack lost with the process only means the crash "
+                "is processed again after its lease."
             ),
         )
         processor_retry_backoff_seconds = Option(
@@ -170,6 +170,7 @@ class ProcessorSettings:
     backoff_max_seconds: float
     shutdown_seconds: float
     max_attempts: int
+    lease_seconds: float
     temporary_path: Path
     mozilla_rules: bool
     version_string_api: str
@@ -194,7 +195,8 @@ def load_processor_settings(env: Mapping[str, str] | None = None) -> ProcessorSe
     manager = config_manager(env)
     config = manager.with_options(ProcessorConfig)
     core = load_core_settings(env)
-    max_attempts = manager.with_options(QueueConfig)("queue_max_receives")
+    queue_config = manager.with_options(QueueConfig)
+    max_attempts = queue_config("queue_max_receives")
     data_dir = core.data_dir
     local_symbols = data_dir / "symbols"
     symbols_paths = tuple(core.symbols_paths) + (
@@ -211,6 +213,7 @@ def load_processor_settings(env: Mapping[str, str] | None = None) -> ProcessorSe
         backoff_max_seconds=config("processor_retry_backoff_max_seconds"),
         shutdown_seconds=config("processor_shutdown_seconds"),
         max_attempts=max_attempts,
+        lease_seconds=queue_config("queue_lease_seconds"),
         temporary_path=Path(config("processor_temporary_path") or tempfile.gettempdir()),
         mozilla_rules=config("processor_mozilla_rules"),
         version_string_api=config("processor_version_string_api"),
@@ -243,10 +246,11 @@ def _check(settings: ProcessorSettings) -> None:
         problems.append(
             f"PROCESSOR_REPROCESSING_RATIO must be at least 1, got {settings.reprocessing_ratio}"
         )
-    if not 0 <= settings.ack_batch_seconds <= MAX_ACK_BATCH_SECONDS:
+    # A late ack must not outlive the lease, or the crash would be delivered again for nothing.
+    if not 0 <= settings.ack_batch_seconds < settings.lease_seconds / 2:
         problems.append(
-            f"PROCESSOR_ACK_BATCH_SECONDS must be between 0 and {MAX_ACK_BATCH_SECONDS:g}, "
-            f"got {settings.ack_batch_seconds:g}"
+            "PROCESSOR_ACK_BATCH_SECONDS must be at least 0 and under half of "
+            f"QUEUE_LEASE_SECONDS ({settings.lease_seconds:g}), got {settings.ack_batch_seconds:g}"
         )
     if settings.kill_timeout <= 0:
         problems.append(f"STACKWALKER_KILL_TIMEOUT must be positive, got {settings.kill_timeout}")

@@ -70,9 +70,10 @@ def test_processor_settings_defaults_and_checks(tmp_path):
     assert settings.ack_batch_seconds == 0.5
     with pytest.raises(InvalidProcessorSetting, match="PROCESSOR_THREADS"):
         load_processor_settings({"PROCESSOR_THREADS": "0"})
-    for bad in ("-1", "61"):
+    for bad in ({"PROCESSOR_ACK_BATCH_SECONDS": "-1"}, {"QUEUE_LEASE_SECONDS": "1"}):
         with pytest.raises(InvalidProcessorSetting, match="PROCESSOR_ACK_BATCH_SECONDS"):
-            load_processor_settings({"PROCESSOR_ACK_BATCH_SECONDS": bad})
+            load_processor_settings(bad)
+    assert load_processor_settings({"QUEUE_LEASE_SECONDS": "1.1"}).ack_batch_seconds == 0.5
 
 
 def test_processor_refuses_to_start_without_a_stackwalker(tmp_path, monkeypatch, capsys):
