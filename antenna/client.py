@@ -95,7 +95,11 @@ def post_report(
     connection: http.client.HTTPConnection | None = None,
     user_agent: str = "jansky-submit/1",
 ) -> SubmitResponse:
-    """POST ``report`` to ``url``; reuses ``connection`` (keep-alive) when given."""
+    """POST ``report`` to ``url``; reuses ``connection`` (keep-alive) when given.
+
+    Raises :class:`OSError` when no whole answer arrives: ``ConnectionError`` for one cut off
+    or garbled (the server died mid-answer, say), so callers handle one exception family.
+    """
     parts = urlsplit(url)
     path = parts.path or "/submit"
     if parts.query:
@@ -116,6 +120,8 @@ def post_report(
         body = response.read().decode("utf-8", "replace")
         headers = {name.lower(): value for name, value in response.getheaders()}
         return SubmitResponse(response.status, body, headers)
+    except http.client.HTTPException as exc:  # IncompleteRead, BadStatusLine, ...
+        raise ConnectionError(f"no whole HTTP answer: {exc!r}") from exc
     finally:
         if close:
             connection.close()

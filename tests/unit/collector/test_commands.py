@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import socket
+import threading
 
 import pytest
 
@@ -40,3 +42,35 @@ def test_submit_annotations():
     }
     with pytest.raises(ValueError, match="KEY=VALUE"):
         submit.parse_annotations(["novalue"])
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"HTTP/1.1 200 OK\r\nContent-Length: 48\r\n\r\nCrashID=bp-",  # cut off mid-body
+        b"garbage\r\n\r\n",  # not HTTP
+    ],
+)
+def test_submit_reports_a_broken_answer_instead_of_a_traceback(tmp_path, capsys, answer):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+
+    def answer_once() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(1 << 20)
+            connection.sendall(answer)
+
+    server = threading.Thread(target=answer_once, daemon=True)
+    server.start()
+    dump = tmp_path / "crash.dmp"
+    dump.write_bytes(b"MDMP")
+    parser = argparse.ArgumentParser()
+    submit.configure(parser)
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/submit"
+    args = parser.parse_args([url, str(dump)])
+    assert submit.run(args) == 1
+    assert "cannot reach" in capsys.readouterr().err
+    server.join(10)
+    listener.close()
