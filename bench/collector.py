@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from antenna.client import encode_report  # noqa: E402
+from bench.support.filesystem import file_create_cost  # noqa: E402
 from bench.support.processes import cpu_seconds, server_pids  # noqa: E402
 from tests.servers import is_listening, read_services_env  # noqa: E402
 from tests.system.test_collector import free_port  # noqa: E402
@@ -331,6 +332,7 @@ def main() -> int:
     )
     if "fs" in backends:
         with tempfile.TemporaryDirectory() as tmp:
+            print(f"file create cost before the fs run: {file_create_cost(Path(tmp)):.0f} us")
             fs_env = {
                 "DATA_DIR": tmp,
                 "STORAGE_URL": f"file://{tmp}/crashes",

@@ -40,6 +40,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.support.filesystem import file_create_cost  # noqa: E402
 from bench.support.processes import cpu_seconds as process_cpu_seconds  # noqa: E402
 from bench.support.processes import server_pids  # noqa: E402
 from jansky.crashid import create_crash_id  # noqa: E402
@@ -354,6 +355,7 @@ def run(
         paths.append(path)
     backend_name = "MinIO + ElasticMQ + OpenSearch" if args.servers else "files + SQLite"
     print(f"{len(dumps)} crashes ({', '.join(DUMP_NAMES)}), {cores} cores, {backend_name}")
+    print(f"file create cost before the runs: {file_create_cost(workdir):.0f} us")
     print(f"stackwalker: {walker.version()}")
     if args.servers:
         interval = load_search_settings({**os.environ, **env}).refresh_interval
