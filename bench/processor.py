@@ -376,7 +376,9 @@ def run(
             bare_cpu = min(bare_cpu, cpu)
         rate, _cpu = bare_throughput(walker, paths, workdir, cores * 2, socorro=True)
         socorro_flags = max(socorro_flags, rate)
-        for threads in (cores, cores * 2):
+        # Remote servers reward more threads: they wait on the network, and crashes indexed
+        # together share a bulk request.
+        for threads in (cores, cores * 2, *([cores * 4] if args.servers else [])):
             rate, cpu, servers_cpu = processor_throughput(
                 Backends(env), walker, dumps, threads, servers
             )

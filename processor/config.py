@@ -31,7 +31,11 @@ class ProcessorConfig:
         processor_threads = Option(
             default="4",
             parser=int,
-            doc="Crashes processed at once (worker threads); about one per CPU core.",
+            doc=(
+                "Crashes processed at once (worker threads). 4 suits the embedded default on 2 "
+                "cores; use 8-12 with remote storage, queue and search, where threads wait on "
+                "the network and crashes indexed together share one bulk request."
+            ),
         )
         processor_processes = Option(
             default="1",
