@@ -38,6 +38,9 @@ def gunicorn_options(settings: CollectorSettings, bind: str, workers: int, threa
         "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"',
         "errorlog": "-",
         "proc_name": "jansky-collector",
+        # gunicorn's runtime control socket (one path per user, shared by every master on the
+        # host) can resize or stop the server; nothing here uses it.
+        "control_socket_disable": True,
     }
 
 

@@ -200,8 +200,12 @@ def peak_rss_mib(pid: int) -> float:
     return 0.0
 
 
-def start_server(env: dict[str, str], workers: int, threads: int) -> tuple[subprocess.Popen, int]:
+def start_server(
+    env: dict[str, str], workers: int, threads: int, log: Path | None = None
+) -> tuple[subprocess.Popen, int]:
+    """gunicorn serving the collector on a free port; its output goes to ``log`` if given."""
     port = free_port()
+    output = log.open("ab") if log is not None else subprocess.DEVNULL
     process = subprocess.Popen(
         [
             str(GUNICORN),
@@ -211,12 +215,15 @@ def start_server(env: dict[str, str], workers: int, threads: int) -> tuple[subpr
             f"--threads={threads}",
             "--worker-class=gthread",
             "--timeout=30",
+            "--no-control-socket",  # one shared path per user: never used, and racy
         ],
         env={**os.environ, "COLLECTOR_LOG_LEVEL": "WARNING", **env},
         cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=output,
+        stderr=subprocess.STDOUT,
     )
+    if log is not None:
+        output.close()  # the child has its own copy
     deadline = time.monotonic() + 30
     while not is_listening(f"http://127.0.0.1:{port}", 0.2):
         if time.monotonic() > deadline or process.poll() is not None:
@@ -231,7 +238,8 @@ def bench_backend(
 ) -> None:
     """Full load, then half rate; ``servers`` (name -> pid) have their CPU per crash shown too."""
     servers = servers or {}
-    process, port = start_server(env, args.workers, args.threads)
+    log = Path(tempfile.mkstemp(prefix="jansky-bench-collector-", suffix=".log")[1])
+    process, port = start_server(env, args.workers, args.threads, log)
     try:
         run_load(port, args.clients, 2)  # warm up
         workers = worker_pids(process.pid)
@@ -270,6 +278,11 @@ def bench_backend(
     shares = ", ".join(f"{who} {value:.1f} ms" for who, value in cpu_per_crash.items())
     print(f"{name}: CPU per accepted crash at full load: {shares}")
     print(f"{name}: peak RSS per worker: {', '.join(f'{value:.0f} MiB' for value in rss)}")
+    if full["other"] or half["other"] or not full["accepted"]:
+        tail = log.read_text(errors="replace").splitlines()[-20:]
+        print(f"{name}: requests failed; the collector's log ({log}) ends with:", *tail, sep="\n  ")
+    else:
+        log.unlink()
 
 
 def bench_request_memory(env: dict[str, str]) -> None:

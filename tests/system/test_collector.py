@@ -81,6 +81,7 @@ class Server:
             f"--threads={self.threads}",
             "--worker-class=gthread",
             "--timeout=30",
+            "--no-control-socket",  # one shared path per user: never used, and racy
         ]
         with log.open("ab") as out:
             self.process = subprocess.Popen(

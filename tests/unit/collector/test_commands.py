@@ -18,6 +18,7 @@ def test_gunicorn_options_follow_the_settings():
     assert options["worker_class"] == "sync"
     assert options["timeout"] == 40
     assert command.gunicorn_options(settings, "x:1", 2, 8)["worker_class"] == "gthread"
+    assert options["control_socket_disable"] is True
 
 
 def test_retry_budget_must_fit_in_the_worker_timeout():
