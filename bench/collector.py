@@ -227,7 +227,7 @@ def start_server(
     deadline = time.monotonic() + 30
     while not is_listening(f"http://127.0.0.1:{port}", 0.2):
         if time.monotonic() > deadline or process.poll() is not None:
-            sys.exit("the collector did not start")
+            sys.exit(f"the collector did not start{f' (see {log})' if log else ''}")
         time.sleep(0.1)
     time.sleep(1.0)  # let every worker boot
     return process, port
@@ -238,7 +238,9 @@ def bench_backend(
 ) -> None:
     """Full load, then half rate; ``servers`` (name -> pid) have their CPU per crash shown too."""
     servers = servers or {}
-    log = Path(tempfile.mkstemp(prefix="jansky-bench-collector-", suffix=".log")[1])
+    descriptor, log_name = tempfile.mkstemp(prefix="jansky-bench-collector-", suffix=".log")
+    os.close(descriptor)
+    log = Path(log_name)
     process, port = start_server(env, args.workers, args.threads, log)
     try:
         run_load(port, args.clients, 2)  # warm up
