@@ -1,9 +1,10 @@
 """Find the real servers and the shared test data that tests need.
 
 `jansky services start` writes the environment to use to ``var/services.env``; the real
-minidumps live in ``JANSKY_TESTDATA_DIR`` (default ``../shared/testdata``). A test that needs
-either and cannot have it fails when ``CI=true`` and is skipped, with the reason, otherwise: it
-never passes silently.
+minidumps live in ``JANSKY_TESTDATA_DIR`` (default ``../shared/testdata``). A test that needs a
+server or a provisioned tool and cannot have it fails, with the reason (`make test` starts them
+all). A test that needs the shared data fails when ``CI=true`` and is skipped, with the reason,
+otherwise. None passes silently.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ def missing(reason: str) -> None:
 
 
 def unavailable(reason: str) -> None:
-    """A server is missing: fail in CI, skip elsewhere."""
-    missing(f"{reason} (start the servers with `make services`)")
+    """A server or tool is missing: the test fails, in CI and everywhere else."""
+    pytest.fail(f"{reason} (`make test` provisions and starts everything)", pytrace=False)
 
 
 def shared_testdata(relative: str = "") -> Path:
