@@ -62,7 +62,9 @@ def test_missing_indices_are_reported(cluster: ClusterSearch) -> None:
     result = cluster.search(params, VIEW_PII, now=NOW)
     assert result["total"] == 20
     missing = {error["index"] for error in result["errors"] if error["type"] == "missing_index"}
-    assert missing and index_for(cluster.template, NOW) not in missing
+    # The crashes span the day before NOW, so in the first hours of a week they may all sit in
+    # last week's index: the indices that hold them, whichever, are the ones never missing.
+    assert missing and missing.isdisjoint(cluster.all_indices())
 
 
 def test_only_missing_indices_gives_an_empty_answer(cluster: ClusterSearch) -> None:
