@@ -7,20 +7,19 @@ the processor down. The stackwalker's JSON is kept unchanged; the status comes f
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 import logging
-import os
-import select
 import shutil
 import signal
 import subprocess
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from jansky import fastjson
+from processor.child_process import TIMEOUT_RETURN_CODE, run_captured
 
 logger = logging.getLogger(__name__)
 
@@ -28,10 +27,8 @@ LOG_TAIL_LINES = 10
 EMPTY_STATUS = "EmptyMinidump"
 EMPTY_STDERR = "Shortcut for 0-bytes minidump."
 UNKNOWN_STATUS = "unknown error"
-TIMEOUT_RETURN_CODE = -9
 VERSION_SIDECAR_SUFFIX = ".version.json"
 EVIL_JSON_FROM_STDIN = "/dev/stdin"
-PIPE_CHUNK = 65536
 
 
 class StackwalkerUnavailable(RuntimeError):
@@ -93,8 +90,9 @@ class Stackwalker:
         """The argument list (run without a shell), in Socorro's order.
 
         Unlike Socorro's, it has no ``--output-file`` or ``--log-file``, and ``--evil-json``
-        reads stdin: the raw crash goes in through a pipe and the JSON and the log come out
-        through stdout and stderr, so a crash costs no working files. minidump-stackwalk also
+        reads stdin: the raw crash goes in through stdin and the JSON and the log come out
+        through stdout and stderr (memory files, see :mod:`processor.child_process`), so a
+        crash costs no working files on disk. minidump-stackwalk also
         writes an output file unbuffered, one system call per JSON token, while its stdout is
         buffered.
         """
@@ -129,91 +127,13 @@ class Stackwalker:
 
     def _execute(self, args: list[str], stdin: bytes) -> tuple[int, bytes, bytes]:
         """Return code, stdout and stderr; the process group is killed at the timeout (-9)."""
-        process = subprocess.Popen(
-            args,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
-        try:
-            outputs = _exchange(process, stdin, self.kill_timeout)
-        except BaseException:
-            _kill_group(process)
-            process.wait()
-            raise
-        finally:
-            for pipe in (process.stdin, process.stdout, process.stderr):
-                if pipe is not None:
-                    pipe.close()
-        if outputs is None:
-            _kill_group(process)
-            process.wait()
-            return TIMEOUT_RETURN_CODE, b"", b""
-        return process.wait(), *outputs
-
-
-def _exchange(
-    process: subprocess.Popen, stdin: bytes, timeout: float
-) -> tuple[bytes, bytes] | None:
-    """Feed ``stdin`` and read stdout and stderr until both close; None at the timeout.
-
-    One poll loop serves the three pipes, so a child that writes before it reads cannot
-    deadlock with us; the wait sleeps in the kernel (Popen.communicate does the same with more
-    machinery per call, which shows at a hundred crashes a second).
-    """
-    assert process.stdin and process.stdout and process.stderr
-    deadline = time.monotonic() + timeout
-    stdin_fd, stdout_fd, stderr_fd = (
-        process.stdin.fileno(),
-        process.stdout.fileno(),
-        process.stderr.fileno(),
-    )
-    received: dict[int, list[bytes]] = {stdout_fd: [], stderr_fd: []}
-    poller = select.poll()
-    for fd in received:
-        poller.register(fd, select.POLLIN)
-    pending = memoryview(stdin)
-    if pending:
-        os.set_blocking(stdin_fd, False)
-        poller.register(stdin_fd, select.POLLOUT)
-    else:
-        process.stdin.close()
-    reading = len(received)
-    while reading:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return None
-        for fd, _event in poller.poll(remaining * 1000):
-            if fd == stdin_fd:
-                try:
-                    pending = pending[os.write(fd, pending[:PIPE_CHUNK]) :]
-                except BlockingIOError:
-                    continue
-                except BrokenPipeError:  # the child does not want the rest
-                    pending = pending[:0]
-                if not pending:
-                    poller.unregister(fd)
-                    process.stdin.close()
-                continue
-            data = os.read(fd, PIPE_CHUNK)
-            if data:
-                received[fd].append(data)
-            else:
-                poller.unregister(fd)
-                reading -= 1
-    return b"".join(received[stdout_fd]), b"".join(received[stderr_fd])
+        return run_captured(args, stdin, self.kill_timeout)
 
 
 @functools.cache
 def _make_directory(path: Path) -> None:
     """Create a symbols folder once per process (the stackwalker wants it to exist)."""
     path.mkdir(parents=True, exist_ok=True)
-
-
-def _kill_group(process: subprocess.Popen) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
 
 
 def read_build_sidecar(binary: Path) -> str:
@@ -275,7 +195,7 @@ def interpret(return_code: int, output: bytes, log: bytes) -> StackwalkResult:
 
 def _parse_output(output: bytes, notes: list[str]) -> dict[str, Any]:
     try:
-        data = json.loads(output)
+        data = fastjson.decode(output)
     except (ValueError, RecursionError) as exc:
         notes.append(f"minidump-stackwalk: non-json output: {type(exc).__name__}")
         return {}

@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from jansky import fastjson
 from jansky.crashid import InvalidCrashId, is_valid_crash_id, validate_crash_id
 
 MAIN_DUMP_NAME = "upload_file_minidump"
@@ -159,9 +160,10 @@ def _default(value: Any) -> str:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
-def _encode(data: Any, what: str, default: Any = None) -> bytes:
+def _encode(data: Any, what: str) -> bytes:
+    """Antenna's format: sorted keys, default separators, ASCII only."""
     try:
-        text = json.dumps(data, sort_keys=True, ensure_ascii=True, allow_nan=False, default=default)
+        text = json.dumps(data, sort_keys=True, ensure_ascii=True, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise CrashDataError(f"the {what} cannot be stored as JSON: {exc}") from exc
     return text.encode("utf-8")
@@ -190,9 +192,18 @@ def decode_raw_crash(data: bytes) -> dict[str, Any]:
 
 
 def encode_processed_crash(processed_crash: Mapping[str, Any]) -> bytes:
-    """Processed crash JSON: sorted keys, ASCII only, datetimes and dates as ISO 8601 strings."""
+    """Processed crash JSON: compact, sorted keys, ASCII only, datetimes and dates as ISO 8601
+    strings, floats that are not finite as ``null``.
+
+    Socorro writes it with ``json.dumps``; any JSON reader reads both. This one is encoded with
+    orjson (:mod:`jansky.fastjson`): the stackwalker output it carries makes it the largest
+    JSON a crash costs.
+    """
     data = _require_object(dict(processed_crash), "processed crash")
-    return _encode(data, "processed crash", default=_default)
+    try:
+        return fastjson.encode_sorted(data, default=_default)
+    except (TypeError, ValueError) as exc:
+        raise CrashDataError(f"the processed crash cannot be stored as JSON: {exc}") from exc
 
 
 def decode_processed_crash(data: bytes) -> dict[str, Any]:

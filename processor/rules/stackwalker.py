@@ -7,11 +7,11 @@ The main minidump's results go to the top of the processed crash; each other min
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Any
 
+from jansky import fastjson
 from processor.metrics import METRICS
 from processor.rules.base import CrashContext, Rule
 from processor.stackwalker import Stackwalker, StackwalkResult
@@ -32,7 +32,7 @@ class MinidumpStackwalkRule(Rule):
         return any(name.startswith(MAIN_DUMP) for name in crash.dumps)
 
     def action(self, crash: CrashContext) -> None:
-        evil_json = json.dumps(crash.raw_crash, default=str).encode("utf-8", "surrogatepass")
+        evil_json = fastjson.encode_sorted(crash.raw_crash, default=str)
         additional = []
         for name in sorted(crash.dumps):
             if not name.startswith(MAIN_DUMP):

@@ -217,7 +217,7 @@ def test_unstorable_input_writes_nothing(storage: CrashStorage):
     with pytest.raises(TypeError):
         storage.save_raw_crash(crash_id, RAW_CRASH, {"upload_file_minidump": "text"})
     with pytest.raises(keys.CrashDataError):
-        storage.save_processed_crash(crash_id, {"x": float("inf")})
+        storage.save_processed_crash(crash_id, {"x": object()})
     assert stored_keys(storage) == set()
 
 

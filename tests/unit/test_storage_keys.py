@@ -125,6 +125,16 @@ def test_processed_crash_json_has_iso_dates_and_sorted_keys():
     }
 
 
+def test_processed_crash_json_is_compact_ascii_and_finite():
+    data = keys.encode_processed_crash({"b": "\u00e9", "a": [1, float("nan")]})
+    assert data == b'{"a":[1,null],"b":"\\u00e9"}'
+
+
+def test_unstorable_processed_crash_is_a_clear_error():
+    with pytest.raises(keys.CrashDataError, match="processed crash cannot be stored as JSON"):
+        keys.encode_processed_crash({"x": object()})
+
+
 @pytest.mark.parametrize(
     "value", [{"x": float("nan")}, {"x": object()}, {"x": datetime.date(2024, 1, 1)}]
 )
