@@ -14,6 +14,7 @@ _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO = re.compile(
     r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$", re.IGNORECASE
 )
+_BEYOND_MICROSECONDS = re.compile(r"(\.\d{6})\d+")
 
 
 def parse_date(text: str) -> datetime:
@@ -26,7 +27,7 @@ def parse_date(text: str) -> datetime:
     if _DATE_ONLY.match(text):
         value = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
     elif _ISO.match(text):
-        normalized = re.sub(r"(\.\d{6})\d+", r"\1", text.replace(" ", "T", 1))
+        normalized = _BEYOND_MICROSECONDS.sub(r"\1", text.replace(" ", "T", 1))
         if normalized[-1] in "zZ":
             normalized = normalized[:-1] + "+00:00"
         value = datetime.fromisoformat(normalized)

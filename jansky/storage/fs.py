@@ -35,35 +35,40 @@ class FilesystemCrashStorage(ObjectCrashStorage):
         self.root = Path(root).resolve()
         # Folders already resolved inside the root: a crash's keys share a few folders, and
         # resolving costs a system call per path component.
-        self._folders: dict[str, Path] = {}
+        self._folders: dict[str, str] = {}
 
     def describe(self) -> str:
         return f"file://{self.root}"
 
-    def _path(self, key: str) -> Path:
-        """The path of ``key``, refusing any key that would lead outside the root."""
+    def _path(self, key: str) -> str:
+        """The path of ``key``, refusing any key that would lead outside the root.
+
+        Paths are strings: a crash costs a dozen of them, and pathlib's objects cost several
+        times more to build and compare.
+        """
         folder_key, _, name = key.rpartition("/")
         if name in (".", "..") or "\0" in key:
             raise StorageError(f"key {key!r} does not name an object under {self.root}")
         folder = self._folder(folder_key, key)
-        path = folder / name if name else folder
-        if path == self.root:
-            raise StorageError(f"key {key!r} resolves to {path}, outside {self.root}")
-        return path
+        if name:
+            return os.path.join(folder, name)  # inside the folder, hence inside the root
+        if folder == str(self.root):
+            raise StorageError(f"key {key!r} resolves to {folder}, outside {self.root}")
+        return folder
 
-    def _folder(self, folder_key: str, key: str) -> Path:
+    def _folder(self, folder_key: str, key: str) -> str:
         """The resolved folder ``folder_key``, which must lie in the root (symlinks followed)."""
-        folder = self._folders.get(folder_key)
-        if folder is not None:
-            return folder
+        cached = self._folders.get(folder_key)
+        if cached is not None:
+            return cached
         folder = (self.root / folder_key).resolve()
         if not folder.is_relative_to(self.root):
             raise StorageError(f"key {key!r} resolves to {folder}, outside {self.root}")
         if folder.is_dir():  # a folder created later is resolved (and checked) again
             if len(self._folders) >= MAX_CACHED_FOLDERS:
                 self._folders.clear()
-            self._folders[folder_key] = folder
-        return folder
+            self._folders[folder_key] = str(folder)
+        return str(folder)
 
     def _put(self, key: str, data: bytes) -> None:
         self._put_many([(key, data)])
@@ -75,12 +80,13 @@ class FilesystemCrashStorage(ObjectCrashStorage):
         renamed, and the folders holding them after every rename, so each object is whole and
         durable once this returns, with one folder flush per distinct folder.
         """
-        staged: list[tuple[str, Path, str]] = []  # (temporary path, final path, key)
+        staged: list[tuple[str, str, str]] = []  # (temporary path, final path, key)
         try:
             for key, data in objects:
                 path = self._path(key)
-                staged.append((self._write_temporary(key, path, data), path, key))
-            folders: dict[Path, str] = {}
+                temp_name = self._write_temporary(key, os.path.dirname(path), data)
+                staged.append((temp_name, path, key))
+            folders: dict[str, str] = {}
             while staged:
                 temp_name, path, key = staged[0]
                 try:
@@ -88,7 +94,7 @@ class FilesystemCrashStorage(ObjectCrashStorage):
                 except OSError as exc:
                     raise StorageError(f"{self.describe()}: cannot write {key}: {exc}") from exc
                 staged.pop(0)
-                folders.setdefault(path.parent, key)
+                folders.setdefault(os.path.dirname(path), key)
             for folder, key in folders.items():
                 try:
                     _fsync_directory(folder)
@@ -99,15 +105,14 @@ class FilesystemCrashStorage(ObjectCrashStorage):
                 with contextlib.suppress(OSError):
                     os.unlink(temp_name)
 
-    def _write_temporary(self, key: str, path: Path, data: bytes) -> str:
-        """A new owner-only file beside ``path`` holding ``data``, fsync'd; returns its name."""
-        folder = path.parent
+    def _write_temporary(self, key: str, folder: str, data: bytes) -> str:
+        """A new owner-only file in ``folder`` holding ``data``, fsync'd; returns its name."""
         temp_name = os.path.join(folder, f"{TEMP_PREFIX}{secrets.token_hex(8)}")
         try:
             try:
                 fd = os.open(temp_name, _CREATE_FLAGS, 0o600)
             except FileNotFoundError:
-                _make_folders(folder)
+                _make_folders(Path(folder))
                 fd = os.open(temp_name, _CREATE_FLAGS, 0o600)
         except OSError as exc:
             raise StorageError(f"{self.describe()}: cannot write {key}: {exc}") from exc
@@ -172,8 +177,8 @@ class FilesystemCrashStorage(ObjectCrashStorage):
     def _delete(self, key: str) -> None:
         path = self._path(key)
         try:
-            path.unlink(missing_ok=True)
-        except NotADirectoryError:
+            os.unlink(path)
+        except (FileNotFoundError, NotADirectoryError):
             return
         except OSError as exc:
             raise StorageError(f"{self.describe()}: cannot delete {key}: {exc}") from exc
