@@ -92,9 +92,8 @@ class Stackwalker:
         Unlike Socorro's, it has no ``--output-file`` or ``--log-file``, and ``--evil-json``
         reads stdin: the raw crash goes in through stdin and the JSON and the log come out
         through stdout and stderr (memory files, see :mod:`processor.child_process`), so a
-        crash costs no working files on disk. minidump-stackwalk also
-        writes an output file unbuffered, one system call per JSON token, while its stdout is
-        buffered.
+        crash costs no working files on disk. minidump-stackwalk also writes an output file
+        unbuffered, one system call per JSON token, while its stdout is buffered.
         """
         args = [self.path]
         if evil_json:
@@ -123,11 +122,7 @@ class Stackwalker:
             if directory is not None:
                 _make_directory(directory)
         args = self.command(dump_path, evil_json=evil_json is not None)
-        return interpret(*self._execute(args, evil_json or b""))
-
-    def _execute(self, args: list[str], stdin: bytes) -> tuple[int, bytes, bytes]:
-        """Return code, stdout and stderr; the process group is killed at the timeout (-9)."""
-        return run_captured(args, stdin, self.kill_timeout)
+        return interpret(*run_captured(args, evil_json or b"", self.kill_timeout))
 
 
 @functools.cache
