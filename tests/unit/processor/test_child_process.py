@@ -83,6 +83,24 @@ def test_memory_files_leave_no_descriptor_open(tmp_path):
     assert len(os.listdir("/proc/self/fd")) == before
 
 
+@pytest.mark.skipif(not child_process.MEMORY_FILES, reason="needs memfd and pidfd")
+def test_pipes_when_the_kernel_refuses_memory_files(tmp_path, monkeypatch):
+    created = []
+
+    def refuse_the_second(name, flags=0):
+        if created:
+            raise OSError(38, "Function not implemented")
+        created.append(real(name, flags))
+        return created[-1]
+
+    real = os.memfd_create
+    monkeypatch.setattr(os, "memfd_create", refuse_the_second)
+    before = len(os.listdir("/proc/self/fd"))
+    result = run_captured(script(tmp_path, "cat\necho err >&2\n"), b"in", 30)
+    assert result == (0, b"in", b"err\n")
+    assert len(os.listdir("/proc/self/fd")) == before  # the first memfd was closed
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
