@@ -261,9 +261,10 @@ def processes_throughput(
 ) -> float:
     """`jansky processor` with PROCESSOR_PROCESSES: crashes are queued once it is running.
 
-    The run ends at the last ``completed_datetime`` of the processed crashes, not when the
-    queue empties: acks wait up to PROCESSOR_ACK_BATCH_SECONDS to go out in batches, which
-    would add most of a second to a run this short.
+    The run ends at the last ``completed_datetime`` of the processed crashes (set just before
+    the crash is saved and indexed, a few milliseconds), not when the queue empties: acks wait
+    up to PROCESSOR_ACK_BATCH_SECONDS to go out in batches, which would add most of a second
+    to a run this short.
     """
     backends = Backends(env)
     ids = [backends.submit(dump, name, publish=False) for name, dump in dumps]
