@@ -20,6 +20,8 @@ import signal
 import subprocess
 import time
 
+from jansky.fileio import write_all
+
 logger = logging.getLogger(__name__)
 
 TIMEOUT_RETURN_CODE = -9
@@ -64,7 +66,7 @@ def _run_with_memory_files(
 ) -> tuple[int, bytes, bytes]:
     stdin_file, stdout_file, stderr_file = files
     if stdin:
-        _write_all(stdin_file, stdin)
+        write_all(stdin_file, stdin)
         os.lseek(stdin_file, 0, os.SEEK_SET)
     process = subprocess.Popen(
         args, stdin=stdin_file, stdout=stdout_file, stderr=stderr_file, start_new_session=True
@@ -99,13 +101,6 @@ def _wait_for_exit(process: subprocess.Popen, timeout: float) -> bool:
         os.close(pidfd)
     process.wait()
     return True
-
-
-def _write_all(descriptor: int, data: bytes) -> None:
-    with memoryview(data) as view:
-        written = 0
-        while written < len(view):
-            written += os.write(descriptor, view[written:])
 
 
 def _read_all(descriptor: int) -> bytes:

@@ -15,6 +15,7 @@ import stat
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from jansky.fileio import write_all
 from jansky.storage import keys
 from jansky.storage.base import CrashNotFound, StorageError
 from jansky.storage.objects import ObjectCrashStorage
@@ -64,11 +65,12 @@ class FilesystemCrashStorage(ObjectCrashStorage):
         folder = (self.root / folder_key).resolve()
         if not folder.is_relative_to(self.root):
             raise StorageError(f"key {key!r} resolves to {folder}, outside {self.root}")
+        text = str(folder)
         if folder.is_dir():  # a folder created later is resolved (and checked) again
             if len(self._folders) >= MAX_CACHED_FOLDERS:
                 self._folders.clear()
-            self._folders[folder_key] = str(folder)
-        return str(folder)
+            self._folders[folder_key] = text
+        return text
 
     def _put(self, key: str, data: bytes) -> None:
         self._put_many([(key, data)])
@@ -118,10 +120,7 @@ class FilesystemCrashStorage(ObjectCrashStorage):
             raise StorageError(f"{self.describe()}: cannot write {key}: {exc}") from exc
         try:
             try:
-                with memoryview(data) as view:
-                    written = 0
-                    while written < len(view):
-                        written += os.write(fd, view[written:])
+                write_all(fd, data)
                 os.fsync(fd)
             finally:
                 os.close(fd)
