@@ -1,7 +1,8 @@
 """Crash ids: a uuid4 whose last seven characters hold the throttle result and the UTC date.
 
 Layout (36 characters): ``xxxxxxxx-xxxx-4xxx-xxxx-xxxxxxTYYMMDD`` where ``T`` is the throttle
-digit (0 accept, 1 defer, 3 fake accept) and ``YYMMDD`` the submission date.
+digit (0 accept, 1 defer, 3 fake accept) and ``YYMMDD`` the submission date. Validation
+requires that date to be real (no ``991399``), since storage keys are built from it.
 """
 
 from __future__ import annotations
@@ -46,28 +47,41 @@ def create_crash_id(
 
 
 def is_valid_crash_id(crash_id: object, strict: bool = True) -> bool:
-    """Whether ``crash_id`` has the crash id shape.
+    """Whether ``crash_id`` has the crash id shape and ends in a real date.
 
     Strict mode (the default) also requires the throttle digit to be 0 or 1, as ids minted by a
     collector have; lenient mode accepts any digit (ids from Socorro's own tools use 2).
     """
-    if not isinstance(crash_id, str) or not _LENIENT.fullmatch(crash_id):
-        return False
-    return not strict or crash_id[-7] in "01"
+    return isinstance(crash_id, str) and _problem(crash_id, strict) is None
 
 
 def validate_crash_id(crash_id: object, strict: bool = False) -> str:
     """Return ``crash_id`` unchanged if it is valid, else raise :class:`InvalidCrashId`.
 
-    Storage and queues validate leniently so that any well-formed id can be stored and moved.
+    Storage and queues validate leniently so that any id a collector or Socorro's tools could
+    have minted can be stored and moved; even then the date must be real, because storage keys
+    are built from it.
     """
     if not isinstance(crash_id, str):
         raise InvalidCrashId(crash_id, f"expected a string, got {type(crash_id).__name__}")
-    if not _LENIENT.fullmatch(crash_id):
-        raise InvalidCrashId(crash_id)
-    if strict and crash_id[-7] not in "01":
-        raise InvalidCrashId(crash_id, "the throttle digit (7th from the end) must be 0 or 1")
+    problem = _problem(crash_id, strict)
+    if problem is not None:
+        raise InvalidCrashId(crash_id, problem)
     return crash_id
+
+
+def _problem(crash_id: str, strict: bool) -> str | None:
+    """Why ``crash_id`` is not a valid crash id ("" for a wrong shape), or None if it is."""
+    if not _LENIENT.fullmatch(crash_id):
+        return ""
+    if strict and crash_id[-7] not in "01":
+        return "the throttle digit (7th from the end) must be 0 or 1"
+    if date_from_crash_id(crash_id) is None:
+        return (
+            f"{crash_id[-6:]} is not a real date (YYMMDD): the last six digits are the "
+            "submission date"
+        )
+    return None
 
 
 def parse_crash_id(text: str, strict: bool = False) -> str:
@@ -79,9 +93,12 @@ def parse_crash_id(text: str, strict: bool = False) -> str:
 
 
 def date_from_crash_id(crash_id: str) -> datetime.date | None:
-    """The submission date encoded in the id, or None if the digits are not a date."""
+    """The submission date encoded in the id (``20YY-MM-DD``), or None if it is not a date."""
+    digits = crash_id[-6:]
+    if len(digits) != 6 or not digits.isascii() or not digits.isdigit():
+        return None
     try:
-        return datetime.datetime.strptime("20" + crash_id[-6:], "%Y%m%d").date()
+        return datetime.date(2000 + int(digits[:2]), int(digits[2:4]), int(digits[4:]))
     except ValueError:
         return None
 

@@ -41,7 +41,9 @@ def test_throttle_result_must_be_one_digit() -> None:
     ("candidate", "strict", "valid"),
     [
         (VALID, True, True),
-        ("00000000-0000-0000-0000-000000000000", True, True),
+        ("00000000-0000-0000-0000-000000000101", True, True),
+        ("00000000-0000-0000-0000-000000000000", False, False),
+        ("de1bb258-cbbf-4589-a673-34f800240229", True, True),
         ("de1bb258-cbbf-4589-a673-34f802160918", True, False),
         ("de1bb258-cbbf-4589-a673-34f802160918", False, True),
         (VALID.upper(), False, False),
@@ -63,6 +65,26 @@ def test_validation(candidate: object, strict: bool, valid: bool) -> None:
     else:
         with pytest.raises(crashid.InvalidCrashId, match="invalid crash id"):
             crashid.validate_crash_id(candidate, strict=strict)
+
+
+@pytest.mark.parametrize("strict", [True, False])
+@pytest.mark.parametrize(
+    ("digits", "why"),
+    [
+        ("991399", "month 13"),
+        ("990132", "day 32"),
+        ("230229", "29 February of a year that is not a leap year"),
+        ("000000", "month 0"),
+        ("260431", "31 April"),
+    ],
+)
+def test_the_last_six_digits_must_be_a_real_date(digits: str, why: str, strict: bool) -> None:
+    crash_id = VALID[:-6] + digits
+    assert crashid.is_valid_crash_id(crash_id, strict=strict) is False, why
+    with pytest.raises(crashid.InvalidCrashId, match=f"{digits} is not a real date .YYMMDD."):
+        crashid.validate_crash_id(crash_id, strict=strict)
+    with pytest.raises(crashid.InvalidCrashId, match="not a real date"):
+        crashid.parse_crash_id(f"bp-{crash_id}", strict=strict)
 
 
 def test_parse_accepts_bp_prefix_and_whitespace() -> None:

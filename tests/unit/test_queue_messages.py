@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jansky.crashid import InvalidCrashId, create_crash_id
+from jansky.crashid import InvalidCrashId, create_crash_id, date_from_crash_id
 from jansky.queue.base import Message
 from jansky.queue.messages import is_valid_body, make_body, validate_bodies, validate_body
 
@@ -17,8 +18,11 @@ BODY_SHAPE = re.compile(
     r"^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{6}[0-9]{6}(:[a-z_]{1,40})?$"
 )
 
-crash_ids = st.from_regex(
-    r"\A[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{6}[0-9]{6}\Z"
+crash_ids = st.builds(
+    "{}{}{:%y%m%d}".format,
+    st.from_regex(r"\A[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{5}\Z"),
+    st.sampled_from("0123456789"),
+    st.dates(datetime.date(2000, 1, 1), datetime.date(2099, 12, 31)),
 )
 rulesets = st.from_regex(r"\A[a-z_]{1,40}\Z")
 
@@ -34,7 +38,8 @@ def test_valid_bodies_are_returned_unchanged(crash_id: str, ruleset: str | None)
 
 @given(st.text(max_size=100))
 def test_any_text_is_accepted_only_in_the_body_shape(text: str) -> None:
-    assert is_valid_body(text) == bool(BODY_SHAPE.match(text) and not text.endswith("\n"))
+    shaped = bool(BODY_SHAPE.match(text) and not text.endswith("\n"))
+    assert is_valid_body(text) == (shaped and date_from_crash_id(text[:36]) is not None)
 
 
 @given(crash_id=crash_ids, suffix=st.text(min_size=1, max_size=60))
@@ -67,6 +72,7 @@ def test_suffixes_other_than_a_ruleset_are_rejected(crash_id: str, suffix: str) 
         f"{CRASH_ID}:../default",
         f"{CRASH_ID}:default:default",
         f"{CRASH_ID}:{'a' * 41}",
+        f"{CRASH_ID[:-6]}991399",
     ],
 )
 def test_hostile_bodies_are_rejected_with_the_body_in_the_message(body: str) -> None:

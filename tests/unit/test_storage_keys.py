@@ -96,7 +96,17 @@ def test_two_names_for_the_main_dump_are_rejected():
 
 @pytest.mark.parametrize(
     "bad_id",
-    ["../x", "a/b", CRASH_ID.upper(), CRASH_ID[:-1], CRASH_ID + "\n", "bp-" + CRASH_ID, None, 3],
+    [
+        "../x",
+        "a/b",
+        CRASH_ID.upper(),
+        CRASH_ID[:-1],
+        CRASH_ID + "\n",
+        "bp-" + CRASH_ID,
+        CRASH_ID[:-6] + "991399",
+        None,
+        3,
+    ],
 )
 def test_every_key_validates_the_crash_id(bad_id):
     for build in (keys.raw_crash_key, keys.dump_names_key, keys.processed_crash_key):
@@ -106,6 +116,14 @@ def test_every_key_validates_the_crash_id(bad_id):
         keys.dump_key(bad_id, "upload_file_minidump")
     with pytest.raises(InvalidCrashId):
         keys.dump_file_name(bad_id, "upload_file_minidump")
+
+
+def test_an_impossible_date_never_becomes_a_storage_path():
+    """``20`` + an impossible ``YYMMDD`` would be a date folder no daily listing ever reaches."""
+    impossible = CRASH_ID[:-6] + "991399"
+    with pytest.raises(InvalidCrashId, match="991399 is not a real date"):
+        keys.raw_crash_key(impossible)
+    assert not keys.is_storable_crash_id(impossible)
 
 
 def test_raw_crash_json_is_sorted_ascii_utf8():

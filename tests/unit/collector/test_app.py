@@ -226,6 +226,16 @@ def test_uuid_needs_the_bearer_token():
     assert (bad.status_code, bad.text) == (400, "Discarded=malformed_invalid_uuid")
 
 
+def test_trusted_uuid_with_an_impossible_date_is_refused():
+    collector = Collector(env={"COLLECTOR_SUBMITTER_BEARER_TOKEN": "s3cret"})
+    impossible = create_crash_id()[:-6] + "991399"
+    response = collector.submit(
+        {**ANNOTATIONS, "uuid": impossible}, headers={"Authorization": "Bearer s3cret"}
+    )
+    assert (response.status_code, response.text) == (400, "Discarded=malformed_invalid_uuid")
+    assert collector.storage.raw == {} and collector.queue.published == {}
+
+
 def test_routes_and_methods(collector):
     options = collector.client.simulate_options("/submit")
     assert options.status_code == 200 and options.headers["allow"] == "POST"
