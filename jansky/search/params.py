@@ -38,6 +38,9 @@ MAX_DAYS = 365
 MAX_VALUE_LENGTH = 10_000
 MAX_VALUES = 1000
 MAX_AGGS_DEPTH = 3
+# The smallest numeric histogram interval: a million buckets per unit is already finer than any
+# field's values, and far smaller intervals (1e-310) overflow into infinite bucket keys.
+MIN_HISTOGRAM_INTERVAL = 1e-6
 TRUTHY = frozenset({"true", "t", "1", "y", "yes"})
 _INT = re.compile(r"^[+-]?\d{1,20}$")
 
@@ -268,7 +271,7 @@ def _columns(registry: FieldRegistry, values: list[str] | None) -> tuple[Field, 
 
 def _sort_key(registry: FieldRegistry, value: str) -> SortKey:
     descending = value.startswith("-")
-    field = _known(registry, value.lstrip("-"), "_sort")
+    field = _known(registry, value[1:] if descending else value, "_sort")
     if not field.aggregatable:
         raise BadArgumentError(
             f"Cannot sort on field '{field.name}': it is only indexed as words", "_sort"
@@ -376,6 +379,9 @@ def _histogram(
 
 
 def _interval(field: Field, values: list[str]) -> str | int | float:
+    """A date unit, or a number read as a double as the cluster reads it (``2^63-1`` is
+    ``2^63``); a whole number on an integer field stays an int, so its buckets and terms are
+    exact ints whatever its size."""
     values = _present(values)
     parameter = f"_histogram_interval.{field.name}"
     if field.validation_type == "datetime":
@@ -403,6 +409,12 @@ def _interval(field: Field, values: list[str]) -> str | int | float:
     if not math.isfinite(number) or number <= 0:
         raise BadArgumentError(
             f"Bad value for parameter {parameter}: not a positive number", parameter
+        )
+    if number < MIN_HISTOGRAM_INTERVAL:
+        raise BadArgumentError(
+            f"Bad value for parameter {parameter}: too small, the interval must be at least "
+            f"{MIN_HISTOGRAM_INTERVAL:f}",
+            parameter,
         )
     if field.validation_type == "int" and number.is_integer():
         return int(number)

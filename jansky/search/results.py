@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from jansky.search.errors import BadArgumentError
 from jansky.search.query import Aggregation, SearchQuery
 
 MAX_BUCKETS = 65_536
@@ -12,6 +13,16 @@ TOO_MANY_BUCKETS = (
     "Too many buckets (more than 65,536): narrow the filters, use a larger "
     "_histogram_interval or a smaller _facets_size"
 )
+
+
+def interval_too_small(field_name: str) -> BadArgumentError:
+    """The error for a histogram interval that some stored value divided by it overflows."""
+    parameter = f"_histogram_interval.{field_name}"
+    return BadArgumentError(
+        f"Bad value for parameter {parameter}: too small for the values of {field_name} "
+        "(a value divided by it is beyond the largest number)",
+        parameter,
+    )
 
 
 def shape_hit(query: SearchQuery, document: Mapping[str, Any]) -> dict[str, Any]:

@@ -48,6 +48,7 @@ def _edge_crashes() -> list[tuple[str, dict[str, Any]]]:
                 "addons": [],
                 "build": "not a number",
                 "uptime": 2**40,
+                "ipc_system_error": -7,
                 "startup_crash": "true",
             },
         ),
@@ -487,6 +488,25 @@ QUERIES: list[tuple[str, dict[str, Any]]] = [
         {"_histogram.build_id": ["version"], "_histogram_interval.build_id": ["10000000"]},
     ),
     (
+        "histogram negative int",
+        {"_histogram.ipc_system_error": ["product"], "_histogram_interval.ipc_system_error": ["3"]},
+    ),
+    (
+        "histogram interval beyond 64 bits",
+        {
+            "_histogram.ipc_system_error": ["product"],
+            "_histogram_interval.ipc_system_error": ["1e19"],
+        },
+    ),
+    (
+        "histogram interval 2^63-1",
+        {"_facets": ["_histogram.uptime"], "_histogram_interval.uptime": ["9223372036854775807"]},
+    ),
+    (
+        "histogram fractional interval on an int field",
+        {"_facets": ["_histogram.uptime"], "_histogram_interval.uptime": ["0.000001"]},
+    ),
+    (
         "cardinality",
         {
             "_facets": [
@@ -652,6 +672,7 @@ ERRORS: list[tuple[dict[str, Any], str]] = [
     ({"signature": "@(unclosed"}, "not a valid regular expression"),
     ({"_facets": ["nope"]}, "Unknown field 'nope'"),
     ({"_sort": ["-nope"]}, "Unknown field 'nope'"),
+    ({"_sort": ["--date"]}, "Unknown field '-date'"),
     ({"_sort": ["modules_in_stack"]}, "Cannot sort on field 'modules_in_stack'"),
     ({"_facets": ["modules_in_stack"]}, "Cannot aggregate on field 'modules_in_stack'"),
     ({"_histogram.signature": ["product"]}, "Cannot make a histogram of field 'signature'"),
@@ -663,6 +684,14 @@ ERRORS: list[tuple[dict[str, Any], str]] = [
         {"_histogram.uptime": ["product"], "_histogram_interval.uptime": "-3"},
         "not a positive number",
     ),
+    (
+        {"_histogram.uptime": ["product"], "_histogram_interval.uptime": "1e-310"},
+        "Bad value for parameter _histogram_interval.uptime: too small",
+    ),
+    (
+        {"_facets": ["_histogram.uptime_ts"], "_histogram_interval.uptime_ts": "1e-7"},
+        "Bad value for parameter _histogram_interval.uptime_ts: too small",
+    ),
     ({"_aggs.product.version.platform.cpu_arch": ["signature"]}, "_aggs takes one to 3 fields"),
     ({"_aggs.nope": ["signature"]}, "Unknown field 'nope'"),
     ({"signature": "x" * 10_001}, "longer than 10,000 characters"),
@@ -673,6 +702,45 @@ ERRORS: list[tuple[dict[str, Any], str]] = [
 def test_errors(backend: SearchBackend, params: dict[str, Any], message: str) -> None:
     with pytest.raises(BadArgumentError, match=__import__("re").escape(message)):
         run(backend, params)
+
+
+@pytest.mark.parametrize(
+    "interval", ["1e19", "9223372036854775807", "18446744073709551616", "1e300"]
+)
+@pytest.mark.parametrize("field", ["uptime", "ipc_system_error"])
+def test_an_interval_beyond_every_value(backend: SearchBackend, field: str, interval: str) -> None:
+    """One bucket at 0 for the values >= 0 and one at -interval (the interval read as a double,
+    as the cluster reads it) for the negative ones, with int terms on an int field."""
+    params = {"_facets": [f"_histogram.{field}"], f"_histogram_interval.{field}": interval}
+    values = [DOCS[i][field] for i in _oracle({}, lambda c: isinstance(c.get(field), int))]
+    below = sum(1 for value in values if value < 0)
+    counts = [(-int(float(interval)), below), (0, len(values) - below)]
+    expected = [(term, count) for term, count in counts if count]
+    buckets = run(backend, params, pii=True)["facets"][f"histogram_{field}"]
+    assert [(bucket["term"], bucket["count"]) for bucket in buckets] == expected
+    assert all(type(bucket["term"]) is int for bucket in buckets)
+
+
+def test_an_interval_too_small_for_a_stored_value(backend: SearchBackend) -> None:
+    """A value divided by the interval beyond the largest double is a 400 naming the parameter,
+    never an infinite bucket or an internal error."""
+    crash_id, crash = CORPUS[0]
+    backend.index_crash(crash_id, {**crash, "uptime_ts": 1e308})
+    backend.refresh()
+    params = {
+        "uuid": crash_id,
+        "date": f">={(NOW - timedelta(days=31)).isoformat()}",
+        "_facets": ["_histogram.uptime_ts"],
+    }
+    try:
+        with pytest.raises(BadArgumentError, match="too small for the values") as caught:
+            run(backend, {**params, "_histogram_interval.uptime_ts": "0.5"})
+        assert caught.value.parameter == "_histogram_interval.uptime_ts"
+        buckets = run(backend, {**params, "_histogram_interval.uptime_ts": "1e300"})["facets"]
+        assert buckets["histogram_uptime_ts"] == [{"term": 1e308, "count": 1}]
+    finally:
+        backend.index_crash(crash_id, crash)
+        backend.refresh()
 
 
 def test_return_query(backend: SearchBackend) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
@@ -37,6 +38,7 @@ from jansky.search.query import Aggregation, SearchQuery
 from jansky.search.results import (
     TOO_MANY_BUCKETS,
     empty_facets,
+    interval_too_small,
     response,
     shape_hit,
     term_value,
@@ -306,6 +308,8 @@ def _facet(agg: Aggregation, body: Mapping[str, Any]) -> Any:
         if agg.kind == "histogram":
             if agg.field.validation_type == "datetime":
                 term: Any = format_bucket(datetime.fromtimestamp(key / 1000, UTC))
+            elif not math.isfinite(float(key)):  # the cluster writes "Infinity" as a string
+                raise interval_too_small(agg.field.name)
             elif isinstance(agg.interval, int) and agg.field.validation_type == "int":
                 term = int(key)
             else:

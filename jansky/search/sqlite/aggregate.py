@@ -19,6 +19,7 @@ from jansky.search.results import MAX_BUCKETS, TOO_MANY_BUCKETS, term_value
 from jansky.search.sqlite.schema import TABLE, column
 from jansky.search.sqlite.translate import Sql
 
+INT64_MAX = 2**63 - 1
 MICROS_PER_DAY = 86_400_000_000
 # unit -> (size in microseconds, offset aligning buckets); weeks start on Monday, and
 # 1970-01-01 was a Thursday, three days after one.
@@ -44,24 +45,43 @@ def _level(agg: Aggregation, depth: int) -> Level:
         join = f"JOIN json_each({value}) AS j{depth}"
         value = f"j{depth}.value"
     if agg.kind == "histogram":
-        value = _bucket_expr(field.validation_type, value, agg.interval)
+        value = _bucket_expr(agg, value)
     return Level(value, join)
 
 
-def _bucket_expr(kind: str, value: str, interval: str | int | float | None) -> str:
+def _counts_buckets(agg: Aggregation) -> bool:
+    """Whether the SQL of ``agg`` yields bucket numbers (``floor(value / interval)``), not keys."""
+    return agg.field.validation_type == "int" and isinstance(agg.interval, int)
+
+
+def _bucket_expr(agg: Aggregation, value: str) -> str:
     """SQL for a histogram bucket; integer arithmetic where it is exact, Python otherwise.
 
-    ``interval`` comes from the parser (a known unit or a positive number), never from raw
-    user text, so it can be written into the SQL.
+    The interval comes from the parser (a known unit or a positive number) and the field name
+    from the registry (checked by :func:`column`), never from raw user text, so both can be
+    written into the SQL.
     """
-    if kind == "datetime":
+    interval = agg.interval
+    if agg.field.validation_type == "datetime":
         if interval in FIXED_UNITS:
             size, offset = FIXED_UNITS[interval]
             return f"({value} - (({value} + {offset}) % {size}))"
         return f"j_datebucket({value}, '{interval}')"
-    if kind == "int" and isinstance(interval, int):
-        return f"({value} - ((({value} % {interval}) + {interval}) % {interval}))"
-    return f"j_numbucket({value}, {interval!r})"
+    if _counts_buckets(agg):
+        return _bucket_number(value, interval)
+    return f"j_numbucket({value}, {interval!r}, '{agg.field.name}')"
+
+
+def _bucket_number(value: str, interval: int) -> str:
+    """SQL for ``floor(value / interval)`` of a 64-bit integer, which cannot overflow.
+
+    SQLite divides toward zero, so one is taken off when the remainder is negative; the key
+    (number times interval, possibly beyond 64 bits) is made in Python. An interval beyond 64
+    bits exceeds every value: bucket 0, or -1 below zero.
+    """
+    if interval > INT64_MAX:
+        return f"(-({value} < 0))"
+    return f"(({value} / {interval}) - (({value} % {interval}) < 0))"
 
 
 class Aggregator:
@@ -162,11 +182,12 @@ class Aggregator:
         children: dict[tuple, dict[str, Any]],
     ) -> dict[str, Any]:
         if agg.kind == "histogram":
-            shown = (
-                format_bucket(from_micros(term))
-                if agg.field.validation_type == "datetime"
-                else term
-            )
+            if agg.field.validation_type == "datetime":
+                shown = format_bucket(from_micros(term))
+            elif _counts_buckets(agg):
+                shown = term * agg.interval
+            else:
+                shown = term
         else:
             shown = term_value(agg, term)
         bucket: dict[str, Any] = {"term": shown, "count": count}

@@ -86,16 +86,14 @@ class SqliteSearch(SearchBackend):
             self._connection.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
             try:
                 return work(self._connection)
-            except sqlite3.OperationalError as exc:
+            except sqlite3.Error as exc:
                 error = self._functions.error
                 if isinstance(error, BadArgumentError):
                     raise error from None
                 if isinstance(error, lucene_regex.RegexError):
                     raise BadArgumentError(f"Bad regular expression: {error}") from None
-                if "interrupted" in str(exc):
+                if isinstance(exc, sqlite3.OperationalError) and "interrupted" in str(exc):
                     raise SearchError(f"search took longer than {self.timeout:g} s") from exc
-                raise SearchError(f"search failed: {exc}") from exc
-            except sqlite3.Error as exc:
                 raise SearchError(f"search failed: {exc}") from exc
             finally:
                 self._connection.set_progress_handler(None, 0)

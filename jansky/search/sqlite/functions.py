@@ -16,6 +16,7 @@ from jansky.search import lucene_regex
 from jansky.search.analysis import phrase_in, tokens
 from jansky.search.dates import from_micros, to_micros
 from jansky.search.errors import BadArgumentError
+from jansky.search.results import interval_too_small
 
 
 @lru_cache(maxsize=1024)
@@ -44,11 +45,12 @@ def date_bucket(micros: int, unit: str) -> int:
     return to_micros(start)
 
 
-def number_bucket(value: float | int, interval: float | int) -> float | int:
-    bucket = math.floor(value / interval) * interval
-    if isinstance(value, int) and isinstance(interval, int):
-        return int(bucket)
-    return float(bucket)
+def number_bucket(value: float | int, interval: float, field_name: str) -> float:
+    """``floor(value / interval) * interval`` in doubles, as the cluster computes it."""
+    quotient = value / interval
+    if not math.isfinite(quotient):
+        raise interval_too_small(field_name)
+    return float(math.floor(quotient) * interval)
 
 
 class Functions:
@@ -62,7 +64,7 @@ class Functions:
         connection.create_function("j_token", 4, self._guard(self.token), deterministic=True)
         connection.create_function("j_regexp", 2, self._guard(self.regexp), deterministic=True)
         connection.create_function("j_datebucket", 2, self._guard(date_bucket))
-        connection.create_function("j_numbucket", 2, self._guard(number_bucket))
+        connection.create_function("j_numbucket", 3, self._guard(number_bucket))
 
     def _guard(self, function: Any) -> Any:
         def call(*args: Any) -> Any:

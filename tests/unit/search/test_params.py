@@ -109,6 +109,54 @@ def test_histogram_intervals() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("10000", 10_000),
+        ("1e19", 10**19),
+        # read as a double, as the cluster reads it: 2^63-1 is 2^63
+        ("9223372036854775807", 2**63),
+        ("18446744073709551616", 2**64),
+        ("2.5", 2.5),
+        ("0.000001", 1e-6),
+    ],
+)
+def test_numeric_intervals_on_an_int_field(text: str, expected: int | float) -> None:
+    params = {"_facets": ["_histogram.uptime"], "_histogram_interval.uptime": text}
+    (histogram,) = parse(params).aggregations
+    assert histogram.interval == expected
+    assert type(histogram.interval) is type(expected)
+
+
+def test_numeric_intervals_on_a_float_field_stay_floats() -> None:
+    params = {"_facets": ["_histogram.uptime_ts"], "_histogram_interval.uptime_ts": "1e19"}
+    (histogram,) = parse(params).aggregations
+    assert histogram.interval == 1e19 and isinstance(histogram.interval, float)
+
+
+@pytest.mark.parametrize("field", ["uptime", "uptime_ts"])
+@pytest.mark.parametrize("text", ["1e-310", "5e-324", "1e-7", "0.0000009"])
+def test_too_small_intervals_are_refused(field: str, text: str) -> None:
+    parameter = f"_histogram_interval.{field}"
+    with pytest.raises(BadArgumentError, match=r"at least 0\.000001") as caught:
+        parse({"_facets": [f"_histogram.{field}"], parameter: text})
+    assert caught.value.parameter == parameter
+    assert str(caught.value).startswith(f"Bad value for parameter {parameter}: ")
+
+
+@pytest.mark.parametrize(("text", "descending"), [("date", False), ("-date", True)])
+def test_sort_direction(text: str, descending: bool) -> None:
+    (key,) = parse({"_sort": text}).sort
+    assert (key.field.name, key.descending) == ("date", descending)
+
+
+@pytest.mark.parametrize("text", ["--date", "---date", "-", "--"])
+def test_only_one_leading_dash_marks_descending(text: str) -> None:
+    with pytest.raises(BadArgumentError, match=f"Unknown field '{text[1:]}'") as caught:
+        parse({"_sort": text})
+    assert caught.value.parameter == "_sort"
+
+
+@pytest.mark.parametrize(
     "params,message",
     [
         ({"_columns": "nope"}, "Unknown field 'nope'"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -143,3 +144,72 @@ def test_a_failed_group_fails_every_caller_in_it(tmp_path: Path, monkeypatch) ->
 def test_index_commits_wait_for_the_disk(tmp_path: Path) -> None:
     search = SqliteSearch(tmp_path / "search.db")
     assert search._run(lambda c: c.execute("PRAGMA synchronous").fetchone()[0]) == 2  # FULL
+
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+@pytest.fixture(scope="module")
+def extremes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqliteSearch]:
+    """Crashes whose numbers sit at the ends of the 64-bit range, and one huge double."""
+    search = SqliteSearch(tmp_path_factory.mktemp("extremes") / "search.db")
+    values = [
+        {"uptime": 0, "ipc_system_error": INT64_MIN, "uptime_ts": -2.5},
+        {"uptime": 5, "ipc_system_error": -7, "uptime_ts": 7.25},
+        {"uptime": 2**62, "ipc_system_error": 12, "uptime_ts": 1e308},
+        {"uptime": INT64_MAX, "ipc_system_error": INT64_MAX},
+    ]
+    crashes = list(Corpus(NOW, days=1, seed=8).crashes(len(values)))
+    pairs = zip(crashes, values, strict=True)
+    search.index_crashes((crash_id, {**crash, **extra}) for (crash_id, crash), extra in pairs)
+    yield search
+    search.close()
+
+
+def histogram(search: SqliteSearch, field: str, interval: str) -> list[tuple[object, int]]:
+    params = {f"_histogram.{field}": [], f"_histogram_interval.{field}": interval}
+    buckets = search.search(params, VIEW_PII, now=NOW)["facets"][f"histogram_{field}"]
+    return [(bucket["term"], bucket["count"]) for bucket in buckets]
+
+
+@pytest.mark.parametrize(
+    "interval", ["1e19", "9223372036854775807", "18446744073709551616", "1e300"]
+)
+def test_an_interval_beyond_every_value_makes_one_bucket_each_side_of_zero(
+    extremes: SqliteSearch, interval: str
+) -> None:
+    """What the cluster answers: every value in [0, interval) is in bucket 0 (an int term on an
+    int field); negative values are in the bucket at -interval, the interval read as a double."""
+    below = -int(float(interval))
+    assert histogram(extremes, "uptime", interval) == [(0, 4)]
+    terms = histogram(extremes, "ipc_system_error", interval)
+    assert terms == [(below, 2), (0, 2)]
+    assert all(type(term) is int for term, _ in terms)
+
+
+@pytest.mark.parametrize("interval", ["1", "3", "10", str(2**62), str(2**62 + 1)])
+def test_integer_buckets_are_exact_at_the_ends_of_the_64_bit_range(
+    extremes: SqliteSearch, interval: str
+) -> None:
+    """No overflow into floats: the bucket below -2^63 is an exact int, as are the others."""
+    size = int(float(interval))
+    values = [INT64_MIN, -7, 12, INT64_MAX]
+    expected = sorted(Counter(value // size * size for value in values).items())
+    assert histogram(extremes, "ipc_system_error", interval) == expected
+    assert all(type(term) is int for term, _ in histogram(extremes, "uptime", interval))
+
+
+@pytest.mark.parametrize("field", ["uptime", "uptime_ts"])
+def test_a_too_small_interval_is_a_bad_argument(extremes: SqliteSearch, field: str) -> None:
+    parameter = f"_histogram_interval.{field}"
+    with pytest.raises(BadArgumentError, match=r"at least 0\.000001") as caught:
+        histogram(extremes, field, "1e-310")
+    assert caught.value.parameter == parameter
+
+
+def test_an_interval_too_small_for_a_huge_value_is_a_bad_argument(extremes: SqliteSearch) -> None:
+    """1e308 / 0.5 is not a finite number: no bucket can hold it."""
+    with pytest.raises(BadArgumentError, match="too small for the values") as caught:
+        histogram(extremes, "uptime_ts", "0.5")
+    assert caught.value.parameter == "_histogram_interval.uptime_ts"
+    assert histogram(extremes, "uptime_ts", "1e300") == [(-1e300, 1), (0.0, 2), (1e308, 1)]
