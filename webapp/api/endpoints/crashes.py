@@ -147,7 +147,7 @@ def is_indexed(crash_id: str) -> bool:
     start = day - datetime.timedelta(days=VERIFY_WINDOW_DAYS)
     end = day + datetime.timedelta(days=VERIFY_WINDOW_DAYS + 1)
     params = {
-        "uuid": f"={crash_id}",
+        "uuid": crash_id,
         "date": [f">={start.isoformat()}", f"<{end.isoformat()}"],
         "_columns": "uuid",
         "_results_number": "1",
