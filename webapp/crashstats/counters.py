@@ -46,8 +46,9 @@ class SqliteCounterCache(BaseCache):
         return connection
 
     def _expiry(self, timeout: Any) -> float:
-        timeout = self.get_backend_timeout(timeout)
-        return FOREVER if timeout is None else time.time() + timeout
+        """When the value expires (Django's base class turns the timeout into a time)."""
+        expires = self.get_backend_timeout(timeout)
+        return FOREVER if expires is None else expires
 
     @staticmethod
     def _integer(value: Any) -> int:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group, Permission, User
+from django.core.cache import caches
 from django.test import Client
 
 from webapp.crashstats import backends
@@ -37,10 +38,10 @@ def crash_backends(tmp_path, settings) -> Iterator[CrashBackends]:
 
 
 @pytest.fixture(autouse=True)
-def no_ratelimits(settings, request) -> None:
-    """Rate limits are tested on their own (test_ratelimits.py) and off elsewhere."""
-    if "ratelimits" not in request.keywords:
-        settings.RATELIMIT_ENABLE = False
+def no_ratelimits(settings) -> None:
+    """Rate limits are off unless a test turns them on; counts start from zero."""
+    settings.RATELIMIT_ENABLE = False
+    caches[settings.RATELIMIT_USE_CACHE].clear()
 
 
 def grant(user: User, *codenames: str) -> User:
