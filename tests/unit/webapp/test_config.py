@@ -80,3 +80,13 @@ def test_database_urls():
     for bad in ("webapp.db", "mysql://x/y", "postgres:///nohost", "sqlite://"):
         with pytest.raises(InvalidDatabaseUrl, match="DATABASE_URL"):
             database_settings(bad)
+
+
+def test_the_database_is_the_one_asked_for(db):
+    """The PostgreSQL run (tests/integration/test_webapp_postgres.py) really uses PostgreSQL."""
+    import os
+
+    from django.db import connection
+
+    wanted = os.environ.get("JANSKY_TEST_DATABASE_URL", "")
+    assert connection.vendor == ("postgresql" if wanted.startswith("postgres") else "sqlite")
