@@ -33,7 +33,7 @@ def test_webapp_suite_passes_on_postgresql():
             "no:cacheprovider",
             "-o",
             "addopts=--strict-markers",
-        ],  # fmt: skip
+        ],
         cwd=ROOT,
         env=env,
         capture_output=True,

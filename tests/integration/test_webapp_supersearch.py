@@ -110,7 +110,7 @@ def test_filters_and_aggregations(search_url, processed, db):
             "_histogram.date": "platform",
             "_results_number": "0",
             "_facets": [],
-        },  # fmt: skip
+        },
     ).json()
     versions = {
         (bucket["term"], sub["term"])

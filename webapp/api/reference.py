@@ -13,20 +13,39 @@ from webapp.api.endpoints import ENDPOINTS
 from webapp.crashstats.permissions import Access, display_name
 
 ERRORS = [
-    {"status": 400, "error": "Bad request: ...", "when": "a bad parameter value; form errors "
-     "also list `errors`: {parameter: [messages]}"},
-    {"status": 403, "error": "Use of this endpoint requires the '<permission>' permission",
-     "when": "the endpoint needs a permission you (or your token) do not hold"},
-    {"status": 403, "error": "API Token not matched | API Token found but expired | User of "
-     "API token not active", "when": "the Auth-Token header is wrong"},
-    {"status": 404, "error": "No service called '<name>' | Not found: CrashIDNotFound ...",
-     "when": "an unknown endpoint, or a crash that is not stored (or not processed yet)"},
+    {
+        "status": 400,
+        "error": "Bad request: ...",
+        "when": "a bad parameter value; form errors also list `errors`: {parameter: [messages]}",
+    },
+    {
+        "status": 403,
+        "error": "Use of this endpoint requires the '<permission>' permission",
+        "when": "the endpoint needs a permission you (or your token) do not hold",
+    },
+    {
+        "status": 403,
+        "error": "API Token not matched | API Token found but expired | User of "
+        "API token not active",
+        "when": "the Auth-Token header is wrong",
+    },
+    {
+        "status": 404,
+        "error": "No service called '<name>' | Not found: CrashIDNotFound ...",
+        "when": "an unknown endpoint, or a crash that is not stored (or not processed yet)",
+    },
     {"status": 405, "error": "Method not allowed", "when": "e.g. a GET to Reprocessing"},
-    {"status": 429, "error": "Too Many Requests: ...", "when": "over the rate limit; wait "
-     "Retry-After seconds"},
-    {"status": 503, "error": "Service Unavailable: ...", "when": "storage, queue or search did "
-     "not answer; retry later"},
-]  # fmt: skip
+    {
+        "status": 429,
+        "error": "Too Many Requests: ...",
+        "when": "over the rate limit; wait Retry-After seconds",
+    },
+    {
+        "status": 503,
+        "error": "Service Unavailable: ...",
+        "when": "storage, queue or search did not answer; retry later",
+    },
+]
 
 
 def describe_endpoint(endpoint: Endpoint, access: Access) -> dict[str, Any]:

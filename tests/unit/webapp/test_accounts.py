@@ -81,8 +81,13 @@ class FakeProvider(BaseHTTPRequestHandler):
         length = int(self.headers["Content-Length"])
         form = parse_qs(self.rfile.read(length).decode())
         assert form["code"] == ["the-code"] and form["client_id"] == [CLIENT_ID]
-        claims = {"iss": "fake", "aud": CLIENT_ID, "nonce": FakeProvider.nonce,
-                  "exp": int(time.time()) + 60, "email": FakeProvider.email}  # fmt: skip
+        claims = {
+            "iss": "fake",
+            "aud": CLIENT_ID,
+            "nonce": FakeProvider.nonce,
+            "exp": int(time.time()) + 60,
+            "email": FakeProvider.email,
+        }
         token = jwt.encode(claims, CLIENT_SECRET, algorithm="HS256")
         self._json({"id_token": token, "access_token": "access", "token_type": "Bearer"})
 
@@ -114,8 +119,15 @@ def provider() -> Iterator[str]:
 
 @pytest.fixture
 def oidc(settings, provider) -> str:
-    oidc = OidcSettings(CLIENT_ID, CLIENT_SECRET, f"{provider}/authorize", f"{provider}/token",
-                        f"{provider}/userinfo", "", "HS256")  # fmt: skip
+    oidc = OidcSettings(
+        CLIENT_ID,
+        CLIENT_SECRET,
+        f"{provider}/authorize",
+        f"{provider}/token",
+        f"{provider}/userinfo",
+        "",
+        "HS256",
+    )
     settings.JANSKY_WEBAPP = dataclasses.replace(settings.JANSKY_WEBAPP, oidc=oidc)
     settings.ROOT_URLCONF = "tests.unit.webapp.oidc_urls"
     settings.AUTHENTICATION_BACKENDS = [
