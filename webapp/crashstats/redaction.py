@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from jansky.schemas import load_schema
-from jansky.search import Field, get_registry
-from webapp.crashstats.permissions import VIEW_PII, Access, display_name
+from jansky.search import get_registry
+from webapp.crashstats.permissions import Access
 
 AGGREGATION_PREFIXES = ("histogram_", "cardinality_")
 
@@ -29,27 +29,6 @@ def processed_crash(document: Mapping[str, Any], access: Access) -> dict[str, An
 def raw_crash(document: Mapping[str, Any], access: Access) -> dict[str, Any]:
     """The raw crash (annotations and collector metadata) as ``access`` may see it."""
     return load_schema("raw_crash").redact(document, access.schema_permissions)
-
-
-def visible_fields(access: Access) -> list[Field]:
-    """The Super Search fields ``access`` may filter on, return, facet and sort by."""
-    permissions = access.schema_permissions
-    return [field for field in get_registry() if field.visible_to(permissions)]
-
-
-def field_is_visible(name: str, access: Access) -> bool:
-    field = get_registry().get(name)
-    return field is not None and field.visible_to(access.schema_permissions)
-
-
-def why_hidden(name: str, access: Access) -> str | None:
-    """Why ``access`` does not see Super Search field ``name``, or None when it does."""
-    field = get_registry().get(name)
-    if field is None:
-        return f"there is no field called {name!r}"
-    if field.visible_to(access.schema_permissions):
-        return None
-    return f"{name} is protected data: it needs the {display_name(VIEW_PII)!r} permission"
 
 
 def search_response(response: dict[str, Any], access: Access) -> dict[str, Any]:
