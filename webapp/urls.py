@@ -23,5 +23,8 @@ urlpatterns = [
     path("siteadmin/", admin.site.urls),
     *(path(prefix, include(module)) for prefix, module in APP_URLS),
 ]
+handler404 = "webapp.crashstats.views.not_found"
+handler500 = "webapp.crashstats.views.server_error"
+
 if settings.JANSKY_WEBAPP.oidc.enabled:
     urlpatterns += oidc_urlpatterns()

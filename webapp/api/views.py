@@ -22,6 +22,7 @@ from webapp.api.errors import ApiError, ParameterErrors, PermissionRequired, bad
 from webapp.api.validation import validate
 from webapp.crashstats.permissions import access_for
 from webapp.crashstats.responses import error_response, json_response
+from webapp.crashstats.views import server_error
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ def endpoint(request: HttpRequest, name: str) -> HttpResponse:
         return _unavailable(request, name, exc)
     except Exception:
         logger.exception("event=api_error endpoint=%s", name)
-        return internal_error(request)
+        return server_error(request)
     if isinstance(result, HttpResponse):
         return result
     response = json_response(result, pretty=request.GET.get("pretty") == "print")
@@ -85,15 +86,6 @@ def _unavailable(request: HttpRequest, name: str, exc: Exception) -> HttpRespons
     )
     response["Retry-After"] = "30"
     return response
-
-
-def internal_error(request: HttpRequest) -> HttpResponse:
-    return error_response(
-        500,
-        "Internal Server Error",
-        path=request.path,
-        query_string=request.META.get("QUERY_STRING", ""),
-    )
 
 
 def documentation(request: HttpRequest) -> HttpResponse:

@@ -8,10 +8,11 @@ from collections.abc import Callable
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views import defaults
 
 from webapp.crashstats import backends
 from webapp.crashstats.permissions import ANONYMOUS_ACCESS
-from webapp.crashstats.responses import json_response
+from webapp.crashstats.responses import error_response, json_response
 from webapp.crashstats.supersearch import search
 
 logger = logging.getLogger(__name__)
@@ -19,6 +20,28 @@ logger = logging.getLogger(__name__)
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "crashstats/home.html")
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """404: JSON under /api/, Django's page elsewhere."""
+    if _wants_json(request):
+        return error_response(404, "Page not found", **_where(request))
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """500: JSON under /api/, Django's page elsewhere."""
+    if _wants_json(request):
+        return error_response(500, "Internal Server Error", **_where(request))
+    return defaults.server_error(request)
+
+
+def _where(request: HttpRequest) -> dict[str, str]:
+    return {"path": request.path, "query_string": request.META.get("QUERY_STRING", "")}
 
 
 def ratelimited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

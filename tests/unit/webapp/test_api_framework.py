@@ -125,3 +125,14 @@ def test_every_endpoint_is_in_the_reference(anonymous, name):
         f"{p.name}<field>" if p.prefix else p.name for p in endpoint.parameters
     ]
     assert described[name]["description"]
+
+
+def test_other_api_paths_answer_json_404(anonymous):
+    response = anonymous.get("/api/SuperSearch/extra/", {"a": "1"})
+    assert response.status_code == 404
+    assert response.json() == {
+        "error": "Page not found",
+        "path": "/api/SuperSearch/extra/",
+        "query_string": "a=1",
+    }
+    assert anonymous.get("/no/such/page/")["Content-Type"].startswith("text/html")
