@@ -64,7 +64,7 @@ def endpoint(request: HttpRequest, name: str) -> HttpResponse:
     except BadArgumentError as exc:
         return error_response(400, bad_request(exc).message)
     except tuple(UNAVAILABLE) as exc:
-        return _unavailable(request, name, exc)
+        return _unavailable(name, exc)
     except Exception:
         logger.exception("event=api_error endpoint=%s", name)
         return server_error(request)
@@ -78,7 +78,7 @@ def endpoint(request: HttpRequest, name: str) -> HttpResponse:
     return response
 
 
-def _unavailable(request: HttpRequest, name: str, exc: Exception) -> HttpResponse:
+def _unavailable(name: str, exc: Exception) -> HttpResponse:
     what = next(label for kind, label in UNAVAILABLE.items() if isinstance(exc, kind))
     logger.error("event=backend_failed endpoint=%s error=%r", name, exc)
     response = error_response(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from jansky.search import get_registry
@@ -81,8 +82,9 @@ EXAMPLE = {
 }
 
 
+@functools.cache
 def field_parameters() -> tuple[Param, ...]:
-    """One list parameter per Super Search field: the filters."""
+    """One list parameter per Super Search field: the filters (the registry is per process)."""
     return tuple(
         Param(field.name, "list", doc=field.description or field.name) for field in get_registry()
     )
