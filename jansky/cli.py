@@ -21,6 +21,8 @@ COMMANDS = {
     "reprocess": "processor.reprocess_command",
     "cache-manager": "processor.cache_manager_command",
     "search": "jansky.search.command",
+    "webapp": "webapp.command",
+    "manage": "webapp.manage_command",
     "setup": "jansky.commands.setup",
     "services": "jansky.services.command",
     "signature": "processor.signature.command",

@@ -36,6 +36,7 @@ DOCUMENTED_COMPONENTS = [
     "processor.config:ProcessorConfig",
     "processor.cache_manager:SymbolsCacheConfig",
     "processor.signature.siglists:SignatureListsConfig",
+    "webapp.config:WebappConfig",
 ]
 
 

@@ -21,7 +21,7 @@ from jansky.search import open_search
 from jansky.storage import open_storage
 
 EXAMPLES = """\
-  jansky run                              collector on 127.0.0.1:8800 and processor, data in ./var
+  jansky run                              collector on :8800, processor, Crash Stats on :8000
   DATA_DIR=/srv/jansky jansky run         keep the data elsewhere
   jansky submit http://127.0.0.1:8800/submit crash.dmp -a ProductName=Test   (in another shell)
 """
@@ -36,7 +36,6 @@ class Component:
     summary: str
 
 
-# Crash Stats joins this list when it lands (see the README's status).
 COMPONENTS = (
     Component(
         "collector",
@@ -47,6 +46,11 @@ COMPONENTS = (
         "processor",
         ("processor",),
         "walks the minidumps, signs and indexes each crash (jansky search finds it)",
+    ),
+    Component(
+        "webapp",
+        ("webapp", "--bind", "127.0.0.1:8000"),
+        "Crash Stats and its API at http://127.0.0.1:8000 (jansky manage createsuperuser)",
     ),
 )
 
@@ -92,7 +96,6 @@ def run(args: argparse.Namespace) -> int:
     }
     for component in children:
         print(f"{component.name}: {component.summary}")
-    print("Crash Stats is not part of Jansky yet; `jansky search` queries the crashes.")
     print("Press Ctrl-C to stop.")
     signal.signal(signal.SIGTERM, _interrupt)
     try:

@@ -51,6 +51,17 @@ class CrashStorage(abc.ABC):
     def load_dumps(self, crash_id: str) -> dict[str, bytes]:
         """Every dump of a crash by name."""
 
+    def load_dump(self, crash_id: str, name: str) -> bytes:
+        """One dump by name (``upload_file_minidump`` for the main minidump).
+
+        :class:`CrashNotFound` if the crash or that dump is absent. Backends that can read one
+        object override this to avoid loading the others.
+        """
+        dumps = self.load_dumps(crash_id)
+        if name not in dumps:
+            raise CrashNotFound(crash_id, f"dump {name!r}")
+        return dumps[name]
+
     @abc.abstractmethod
     def load_dumps_as_files(self, crash_id: str, directory: Path) -> dict[str, Path]:
         """Write every dump into ``directory`` and return the paths by dump name."""

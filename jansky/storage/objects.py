@@ -94,6 +94,10 @@ class ObjectCrashStorage(CrashStorage):
             for name in self.load_dump_names(crash_id)
         }
 
+    def load_dump(self, crash_id: str, name: str) -> bytes:
+        key = keys.dump_key(crash_id, name)
+        return self._require(crash_id, key, f"dump {keys.normalize_dump_name(name)!r}")
+
     def load_dumps_as_files(self, crash_id: str, directory: Path) -> dict[str, Path]:
         paths = {}
         for name, data in self.load_dumps(crash_id).items():

@@ -160,6 +160,17 @@ def test_main_dump_under_its_other_names(storage: CrashStorage):
     assert storage.load_dumps(crash_id) == {"upload_file_minidump": b"MDMP", "x": b"other"}
 
 
+def test_load_one_dump(storage: CrashStorage):
+    crash_id = create_crash_id(DAY)
+    storage.save_raw_crash(crash_id, {}, {"upload_file_minidump": b"MDMP", "x": b"other"})
+    assert storage.load_dump(crash_id, "upload_file_minidump") == b"MDMP"
+    assert storage.load_dump(crash_id, "x") == b"other"
+    with pytest.raises(CrashNotFound, match="dump 'absent'"):
+        storage.load_dump(crash_id, "absent")
+    with pytest.raises(CrashNotFound):
+        storage.load_dump(create_crash_id(DAY), "upload_file_minidump")
+
+
 def test_saving_again_replaces_the_raw_crash(storage: CrashStorage):
     crash_id = create_crash_id(DAY)
     storage.save_raw_crash(crash_id, {"a": "1"}, {"upload_file_minidump": b"one"})

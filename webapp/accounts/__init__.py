@@ -1,0 +1,1 @@
+"""Accounts: Django's login on the embedded default, OpenID Connect when configured."""

@@ -1,0 +1,1 @@
+"""The public HTTP API under ``/api/``: declared endpoints, validation, errors and reference."""
