@@ -1,12 +1,14 @@
 """Run the collector (crash reports in at /submit) under gunicorn.
 
 Storage and queue come from STORAGE_URL and QUEUE_URL (files and SQLite under DATA_DIR by
-default); the COLLECTOR_* options set limits, throttle rules, workers and threads.
+default); the COLLECTOR_* options set limits, timeouts, throttle rules, workers and threads.
+Each worker is an event loop: slow clients are timed out and cost no thread.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -15,27 +17,27 @@ from antenna.config import CollectorSettings, load_collector_settings
 
 DEFAULT_BIND = "127.0.0.1:8800"
 APP_FACTORY = "antenna.app:create_app()"
+WORKER_CLASS = "antenna.worker.CollectorWorker"
 
 EXAMPLES = """\
   jansky collector                                 serve on 127.0.0.1:8800
   jansky collector --bind 0.0.0.0:8800 --workers 4 --threads 8
+  COLLECTOR_BODY_IDLE_SECONDS=30 jansky collector          more patience with slow uploads
   COLLECTOR_THROTTLE_RULES=mozilla jansky collector       Socorro's production rules
   STORAGE_URL=s3://crashes QUEUE_URL='sqs://?prefix=jansky-' jansky collector
 """
 
 
-def gunicorn_options(settings: CollectorSettings, bind: str, workers: int, threads: int) -> dict:
-    """gunicorn settings; the worker timeout stays above the collector's retry budget."""
+def gunicorn_options(settings: CollectorSettings, bind: str, workers: int) -> dict:
+    """gunicorn settings: event-loop workers; the app's own threads come from the settings."""
     return {
         "bind": bind,
         "workers": workers,
-        "threads": threads,
-        "worker_class": "gthread" if threads > 1 else "sync",
+        "worker_class": WORKER_CLASS,
         "timeout": settings.worker_timeout,
         "graceful_timeout": settings.worker_timeout,
-        "keepalive": 5,
+        "keepalive": settings.keepalive_seconds,
         "accesslog": "-",
-        "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"',
         "errorlog": "-",
         "proc_name": "jansky-collector",
         # gunicorn's runtime control socket (one path per user, shared by every master on the
@@ -68,12 +70,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.threads:
+        os.environ["COLLECTOR_THREADS"] = str(args.threads)  # read again by every worker
     settings = load_collector_settings()
-    options = gunicorn_options(
-        settings,
-        args.bind,
-        args.workers or settings.workers,
-        args.threads or settings.threads,
-    )
-    CollectorServer(options).run()
+    CollectorServer(gunicorn_options(settings, args.bind, args.workers or settings.workers)).run()
     return 0

@@ -5,15 +5,20 @@ written last by the storage backend) and, unless deferred, its id is in the stan
 All attempts together stay within a time budget below the gunicorn worker timeout, so a slow
 backend yields a clean 5xx instead of a killed worker: each attempt runs on a helper thread and
 the request stops waiting for it at the deadline. Ids of crashes saved at the same time are
-queued together (:mod:`antenna.publisher`), one queue call per batch. An abandoned attempt may
-still finish later; the client, told to retry, may then store the crash twice, which is
-harmless (never lost).
+queued together (:mod:`antenna.publisher`), one queue call per batch.
+
+An abandoned save is told to stop: the storage checks before it writes the raw crash, so an
+abandoned crash is normally never complete in storage. If it was already writing it, the crash
+is stored but not queued: that, and a publish that fails after every attempt, is logged as
+``event=stored_not_queued`` with the crash id (and counted), for the verify job to find and
+queue. The client, told to retry, may then store the crash twice, which is harmless.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -78,15 +83,17 @@ class CrashMover:
     ) -> None:
         """Store the crash and (if ``publish``) queue its id; raise :class:`CrashMoverError`."""
         deadline = self.clock() + self.budget_seconds
+        abandon = threading.Event()
         with METRICS.timer("crashmover.crash_handling.time"):
             try:
                 self._attempt(
                     lambda: self.executor.submit(
-                        self.storage.save_raw_crash, crash_id, raw_crash, dumps
+                        self.storage.save_raw_crash, crash_id, raw_crash, dumps, cancel=abandon
                     ),
                     crash_id,
                     "save",
                     deadline,
+                    on_abandon=lambda future: self._watch_abandoned_save(crash_id, future, abandon),
                 )
             except Exception as exc:
                 METRICS.incr("crashmover.save_crash_dropped.count")
@@ -95,19 +102,26 @@ class CrashMover:
             if publish:
                 try:
                     self._attempt(
-                        lambda: self.publisher.submit(crash_id),
-                        crash_id,
-                        "publish",
-                        deadline,
+                        lambda: self.publisher.submit(crash_id), crash_id, "publish", deadline
                     )
                 except Exception as exc:
                     METRICS.incr("crashmover.publish_crash_dropped.count")
-                    logger.error(
-                        "crash_id=%s event=publish_failed stored=true error=%r", crash_id, exc
-                    )
+                    _stored_not_queued(crash_id, f"publish failed: {exc!r}")
                     raise PublishFailed(crash_id, f"stored, but not queued: {exc}") from exc
         METRICS.incr("crashmover.save_crash.count")
         logger.info("crash_id=%s event=saved queued=%s", crash_id, str(publish).lower())
+
+    def _watch_abandoned_save(
+        self, crash_id: str, future: concurrent.futures.Future[Any], abandon: threading.Event
+    ) -> None:
+        """Tell a save still running to stop, and report it if it completes all the same."""
+        abandon.set()
+
+        def finished(done: concurrent.futures.Future[Any]) -> None:
+            if not done.cancelled() and done.exception() is None:
+                _stored_not_queued(crash_id, "the save finished after it was abandoned")
+
+        future.add_done_callback(finished)
 
     def _attempt(
         self,
@@ -115,8 +129,13 @@ class CrashMover:
         crash_id: str,
         what: str,
         deadline: float,
+        on_abandon: Callable[[concurrent.futures.Future[T]], None] | None = None,
     ) -> T:
-        """Run the operation ``start`` begins until it succeeds, attempts run out or time does."""
+        """Run the operation ``start`` begins until it succeeds, attempts run out or time does.
+
+        An attempt still running at the deadline is abandoned: cancelled if it has not started,
+        else handed to ``on_abandon``.
+        """
         attempt = 1
         while True:
             started = time.perf_counter()
@@ -130,7 +149,8 @@ class CrashMover:
                 except TimeoutError:
                     if future.done():
                         raise  # the operation's own timeout, not the budget's
-                    future.cancel()  # if it has not started, it never will
+                    if not future.cancel() and on_abandon is not None:
+                        on_abandon(future)
                     raise TimeoutError(
                         f"{what} did not finish within the {self.budget_seconds}s budget"
                     ) from None
@@ -148,3 +168,9 @@ class CrashMover:
                 METRICS.timing(
                     f"crashmover.crash_{what}.time", (time.perf_counter() - started) * 1000
                 )
+
+
+def _stored_not_queued(crash_id: str, reason: str) -> None:
+    """The one log line (and metric) the verify job and an operator look for."""
+    METRICS.incr("crashmover.stored_not_queued.count")
+    logger.error("crash_id=%s event=stored_not_queued reason=%s", crash_id, reason)

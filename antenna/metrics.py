@@ -25,7 +25,21 @@ METRIC_NAMES: dict[str, tuple[str, str]] = {
     "breakpad_resource.on_post.time": ("timing", "ms to handle one POST /submit"),
     "breakpad_resource.malformed": ("incr", "rejected as malformed; tag reason:<reason>"),
     "breakpad_resource.too_large": ("incr", "rejected as too large (413)"),
-    "breakpad_resource.overloaded": ("incr", "refused with 503: too many requests in flight"),
+    "breakpad_resource.overloaded": (
+        "incr",
+        "refused with 503: no room for the body's bytes within the admission wait",
+    ),
+    "breakpad_resource.body_timeout": ("incr", "the body arrived too slowly (408)"),
+    "breakpad_resource.body_incomplete": (
+        "incr",
+        "the body ended early: client gone, half-closed or cut short",
+    ),
+    "breakpad_resource.parse_timeout": ("incr", "parsing passed its deadline (503)"),
+    "breakpad_resource.bytes_in_flight": ("gauge", "body bytes this worker holds"),
+    "protocol.request_head_refused": (
+        "incr",
+        "request head too slow (408) or too large (431); tag status:<code>",
+    ),
     "breakpad_resource.incoming_crash": ("incr", "a report parsed successfully"),
     "breakpad_resource.throttle_rule": ("incr", "tag rule:<name> of the deciding rule"),
     "breakpad_resource.throttle": ("incr", "tag result:accept|defer|reject|fakeaccept"),
@@ -39,6 +53,11 @@ METRIC_NAMES: dict[str, tuple[str, str]] = {
     "crashmover.publish_crash_dropped.count": (
         "incr",
         "queueing failed after every attempt; the crash is stored (503)",
+    ),
+    "crashmover.stored_not_queued.count": (
+        "incr",
+        "a crash was stored but not queued (an abandoned save that finished, or a failed "
+        "publish); its id is logged for the verify job",
     ),
     "health.broken.count": ("incr", "GET /__broken__"),
     "health.version.count": ("incr", "GET /__version__"),

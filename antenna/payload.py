@@ -1,20 +1,26 @@
-"""Turn a crash report request body into annotations and dumps, within fixed size limits.
+"""Turn a crash report request body into annotations and dumps, within explicit limits.
 
-Pure functions over bytes: the caller reads the body (see :func:`read_body`), these check the
+Pure functions over bytes: the caller reads the body (:mod:`antenna.body`), these check the
 headers, decompress with a hard output bound, split the multipart body and classify each part
-following Antenna's rules, so that every client that works with Socorro works here.
+following Antenna's rules, so that every client that works with Socorro works here. Every step
+is linear in the body and bounded by :class:`Limits` (parts, dumps, header block sizes, JSON
+size, depth and element count, and a deadline), so no body can cost more than a small multiple
+of its size in memory or time.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, NamedTuple
+from typing import Any, NamedTuple
 
 from zlib_ng import zlib_ng
+
+from antenna.json_shape import JsonShapeError, check_json_shape
 
 MIB = 1024 * 1024
 MULTIPART_TYPES = frozenset({"multipart/form-data", "multipart/mixed"})
@@ -22,10 +28,10 @@ GZIP_ENCODINGS = frozenset({"gzip", "x-gzip"})
 # Names that would overwrite the crash's own objects in storage (`dump` is the main minidump).
 RESERVED_DUMP_NAMES = frozenset({"dump", "dump_names", "processed_crash", "raw_crash"})
 MAX_DUMP_NAME_LENGTH = 30
-READ_CHUNK = 1 * MIB
 
 NOTE_BOTH_ENCODINGS = "includes annotations in both json-encoded extra and formdata parts"
 NOTE_TEXT_TOO_LARGE = "extract payload text part exception: body part is too large"
+NOTE_JSON_VALUE_TOO_LARGE = "extract payload json value exception: value is too large: "
 
 
 class MalformedPayload(Exception):
@@ -40,13 +46,38 @@ class PayloadTooLarge(Exception):
     """The body, as sent or decompressed, is over its configured limit."""
 
 
+class ParseTimeout(Exception):
+    """Parsing went past its deadline (a safety net: every step is linear and bounded)."""
+
+
 @dataclass(frozen=True)
 class Limits:
-    """Size bounds that keep one request's memory a small multiple of its body size."""
+    """Bounds that keep one request's memory a small multiple of its body size, and its parse
+    time linear in it. Each has its own reject reason (see docs/collector.md)."""
 
     max_body_bytes: int = 25 * MIB
     max_decompressed_bytes: int = 100 * MIB
     max_annotation_bytes: int = 20 * MIB
+    max_parts: int = 1000
+    max_dumps: int = 20
+    max_part_header_bytes: int = 8 * 1024
+    max_json_bytes: int = 20 * MIB
+    max_json_depth: int = 32
+    max_json_elements: int = 100_000
+    parse_seconds: float = 10.0
+
+
+class Deadline:
+    """A point in time a long step must not pass; checked between bounded units of work."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self.clock = clock
+        self.at = clock() + seconds
+
+    def check(self) -> None:
+        if self.clock() > self.at:
+            raise ParseTimeout(f"parsing took longer than {self.seconds}s")
 
 
 @dataclass
@@ -117,52 +148,6 @@ def check_request_headers(content_type: str | None, content_length: int | None) 
     return boundary
 
 
-def read_body(stream: BinaryIO, content_length: int | None, max_bytes: int) -> bytearray:
-    """Read the request body without ever holding more than ``max_bytes + 1`` bytes.
-
-    With a Content-Length exactly that many bytes are read (fewer if the client stops early);
-    without one (chunked) the stream is read to its end. Raises :class:`PayloadTooLarge`.
-    """
-    if content_length is not None:
-        if content_length > max_bytes:
-            raise PayloadTooLarge(f"Content-Length {content_length} is over {max_bytes}")
-        buffer = bytearray(content_length)
-        view = memoryview(buffer)
-        filled = 0
-        while filled < content_length:
-            chunk = stream.read(min(READ_CHUNK, content_length - filled))
-            if not chunk:
-                break
-            view[filled : filled + len(chunk)] = chunk
-            filled += len(chunk)
-        view.release()
-        if filled < content_length:
-            del buffer[filled:]
-        return buffer
-    buffer = bytearray()
-    while True:
-        chunk = stream.read(READ_CHUNK)
-        if not chunk:
-            return buffer
-        buffer += chunk
-        if len(buffer) > max_bytes:
-            raise PayloadTooLarge(f"chunked body is over {max_bytes} bytes")
-
-
-def discard_body(stream: BinaryIO, content_length: int | None, max_bytes: int) -> None:
-    """Read and drop up to ``max_bytes`` of what the client is still sending.
-
-    Answering 413 while the client is still sending makes it fail with a broken pipe before it
-    can read the answer; draining (bounded, in constant memory) lets it read the 413.
-    """
-    remaining = max_bytes if content_length is None else min(content_length, max_bytes)
-    while remaining > 0:
-        chunk = stream.read(min(READ_CHUNK, remaining))
-        if not chunk:
-            return
-        remaining -= len(chunk)
-
-
 def gunzip(body: bytes | bytearray, max_bytes: int) -> bytes:
     """Decompress one gzip member, producing at most ``max_bytes`` bytes.
 
@@ -183,31 +168,37 @@ def gunzip(body: bytes | bytearray, max_bytes: int) -> bytes:
 
 
 def _parse_part_headers(block: bytes) -> dict[str, str]:
+    """Header name -> value; folded (continuation) lines are joined once, in linear time."""
     try:
         text = block.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise MalformedPayload("invalid_payload_structure", "part headers are not UTF-8") from exc
-    headers: dict[str, str] = {}
-    last = None
+    pieces: dict[str, list[str]] = {}
+    last: list[str] | None = None
     for line in text.split("\r\n"):
         if not line:
             continue
         if line[0] in " \t" and last is not None:
-            headers[last] += " " + line.strip()
+            last.append(line.strip())
             continue
         name, sep, value = line.partition(":")
         if not sep or not name.strip():
             raise MalformedPayload("invalid_payload_structure", "a part header has no colon")
-        last = name.strip().lower()
-        headers[last] = value.strip()
-    return headers
+        last = pieces[name.strip().lower()] = [value.strip()]
+    return {name: " ".join(values) for name, values in pieces.items()}
 
 
-def split_multipart(body: bytes, boundary: str) -> list[Part]:
+def split_multipart(
+    body: bytes | bytearray,
+    boundary: str,
+    limits: Limits = Limits(),
+    deadline: Deadline | None = None,
+) -> list[Part]:
     """Locate every part of a multipart body (RFC 2046) without copying part bodies.
 
     A missing opening or closing delimiter, or a part without a header section, is
-    ``invalid_payload_structure``.
+    ``invalid_payload_structure``; more than ``limits.max_parts`` parts is ``too_many_parts``
+    and a header block over ``limits.max_part_header_bytes`` is ``part_headers_too_large``.
     """
     delimiter = b"--" + boundary.encode("utf-8", "surrogateescape")
     if body.startswith(delimiter):
@@ -222,6 +213,10 @@ def split_multipart(body: bytes, boundary: str) -> list[Part]:
     while True:
         if body.startswith(b"--", position):
             return parts
+        if len(parts) >= limits.max_parts:
+            raise MalformedPayload("too_many_parts", f"more than {limits.max_parts} parts")
+        if deadline is not None:
+            deadline.check()
         while body[position : position + 1] in (b" ", b"\t"):
             position += 1
         if not body.startswith(b"\r\n", position):
@@ -237,6 +232,11 @@ def split_multipart(body: bytes, boundary: str) -> list[Part]:
             if headers_end == -1:
                 raise MalformedPayload("invalid_payload_structure", "a part has no header end")
             body_start = headers_end + 4
+        if headers_end - position > limits.max_part_header_bytes:
+            raise MalformedPayload(
+                "part_headers_too_large",
+                f"a part's headers are over {limits.max_part_header_bytes} bytes",
+            )
         fields = _simple_part_fields(body, position, headers_end)
         if fields is None:
             fields = part_fields(bytes(body[position:headers_end]))
@@ -254,7 +254,7 @@ _SIMPLE_PART_HEADERS = re.compile(
 PartFields = tuple[str | None, str | None, str, dict[str, str]]
 
 
-def _simple_part_fields(body: bytes, start: int, end: int) -> PartFields | None:
+def _simple_part_fields(body: bytes | bytearray, start: int, end: int) -> PartFields | None:
     """The fields of a common header block at ``body[start:end]``, or None for any other."""
     match = _SIMPLE_PART_HEADERS.fullmatch(body, start, end)
     if match is None:
@@ -296,11 +296,19 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def parse_json_annotations(data: bytes) -> dict[str, Any]:
+def parse_json_annotations(data: bytes, limits: Limits = Limits()) -> dict[str, Any]:
     """The JSON annotation object; ``invalid_json`` / ``invalid_json_value`` otherwise.
 
-    NaN and Infinity are refused: they would make the stored raw crash invalid JSON.
+    Its size, depth and element count are checked before it is parsed (``json_too_large``,
+    ``json_too_deep``, ``json_too_many_elements``). NaN and Infinity are refused: they would
+    make the stored raw crash invalid JSON.
     """
+    if len(data) > limits.max_json_bytes:
+        raise MalformedPayload("json_too_large", f"over {limits.max_json_bytes} bytes")
+    try:
+        check_json_shape(data, limits.max_json_depth, limits.max_json_elements)
+    except JsonShapeError as exc:
+        raise MalformedPayload(exc.reason, str(exc)) from exc
     try:
         value = json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
@@ -310,7 +318,30 @@ def parse_json_annotations(data: bytes) -> dict[str, Any]:
     return value
 
 
-def classify_parts(body: bytes | bytearray, parts: list[Part], limits: Limits) -> Payload:
+def _json_value_size(value: Any) -> int:
+    """Bytes a JSON annotation value takes as UTF-8 text (strings) or as compact JSON."""
+    if isinstance(value, str):
+        return len(value.encode("utf-8", "surrogatepass"))
+    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+
+
+def _drop_large_json_values(
+    annotations: dict[str, Any], limits: Limits, notes: list[str]
+) -> dict[str, Any]:
+    """The per-annotation size limit, applied to JSON values as to form fields: drop, note."""
+    for name in [name for name, value in annotations.items() if not isinstance(value, int | float)]:
+        if _json_value_size(annotations[name]) > limits.max_annotation_bytes:
+            del annotations[name]
+            notes.append(NOTE_JSON_VALUE_TOO_LARGE + name[:100])
+    return annotations
+
+
+def classify_parts(
+    body: bytes | bytearray,
+    parts: list[Part],
+    limits: Limits,
+    deadline: Deadline | None = None,
+) -> Payload:
     """Apply Antenna's part rules: JSON replaces annotations, text adds one, others are dumps."""
     annotations: dict[str, Any] = {}
     dumps: dict[str, bytes] = {}
@@ -318,11 +349,14 @@ def classify_parts(body: bytes | bytearray, parts: list[Part], limits: Limits) -
     seen_json = seen_text = False
     with memoryview(body) as view:
         for part in parts:
+            if deadline is not None:
+                deadline.check()
             if not part.name:
                 continue
             data = view[part.start : part.end]
             if part.content_type.startswith("application/json"):
-                annotations = parse_json_annotations(bytes(data))
+                annotations = parse_json_annotations(bytes(data), limits)
+                annotations = _drop_large_json_values(annotations, limits, notes)
                 seen_json = True
             elif part.content_type.startswith("text/plain") and part.filename is None:
                 text = _decode_text(data, part, limits, notes)
@@ -335,6 +369,8 @@ def classify_parts(body: bytes | bytearray, parts: list[Part], limits: Limits) -
                     raise MalformedPayload("invalid_dump_name", repr(part.name))
                 if part.content_type != "application/octet-stream":
                     notes.append(f"unknown content type: {name} {part.content_type}")
+                if name not in dumps and len(dumps) >= limits.max_dumps:
+                    raise MalformedPayload("too_many_dumps", f"more than {limits.max_dumps} dumps")
                 dumps[name] = bytes(data)
             data.release()
     if seen_json and seen_text:
@@ -368,18 +404,24 @@ def parse_body(
     content_encoding: str | None,
     limits: Limits,
     on_decompress: Callable[[float, bool], None] | None = None,
+    inflate_slot: contextlib.AbstractContextManager[Any] | None = None,
+    deadline: Deadline | None = None,
 ) -> Payload:
-    """Decompress (if gzip) and parse a body read by :func:`read_body`.
+    """Decompress (if gzip) and parse a body read by :mod:`antenna.body`.
 
     ``on_decompress(seconds, ok)`` is told how long decompression took, for metrics.
+    ``inflate_slot`` is held while decompressing, so a worker can bound how many bodies are
+    inflated at once; the compressed copy is freed as soon as the inflated one exists.
     """
     size_sent = len(body)
     compressed = (content_encoding or "").strip().lower() in GZIP_ENCODINGS
+    deadline = deadline or Deadline(limits.parse_seconds)
     data: bytes | bytearray = body
     if compressed:
         started = time.perf_counter()
         try:
-            data = gunzip(body, limits.max_decompressed_bytes)
+            with inflate_slot or contextlib.nullcontext():
+                data = gunzip(body, limits.max_decompressed_bytes)
         except MalformedPayload:
             if on_decompress:
                 on_decompress(time.perf_counter() - started, False)
@@ -389,7 +431,8 @@ def parse_body(
         body.clear()  # the compressed copy is no longer needed: free it before parsing
     elif size_sent > limits.max_decompressed_bytes:
         raise PayloadTooLarge(f"body is over {limits.max_decompressed_bytes} bytes")
-    payload = classify_parts(data, split_multipart(data, boundary), limits)
+    parts = split_multipart(data, boundary, limits, deadline)
+    payload = classify_parts(data, parts, limits, deadline)
     payload.compressed = compressed
     payload.size_sent = size_sent
     payload.size = len(data)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import abc
 import datetime
+import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,10 @@ from typing import Any
 
 class StorageError(Exception):
     """The storage backend failed; the operation may be retried."""
+
+
+class SaveAbandoned(StorageError):
+    """The caller gave up on a save before its raw crash was written."""
 
 
 class CrashNotFound(StorageError):
@@ -35,9 +40,17 @@ class CrashStorage(abc.ABC):
 
     @abc.abstractmethod
     def save_raw_crash(
-        self, crash_id: str, raw_crash: Mapping[str, Any], dumps: Mapping[str, bytes]
+        self,
+        crash_id: str,
+        raw_crash: Mapping[str, Any],
+        dumps: Mapping[str, bytes],
+        cancel: threading.Event | None = None,
     ) -> None:
-        """Store dump names, then each dump, then the raw crash (last)."""
+        """Store dump names, then each dump, then the raw crash (last).
+
+        Once ``cancel`` is set (the caller gave up waiting) the raw crash is not written:
+        :class:`SaveAbandoned` is raised instead, so an abandoned crash never looks complete.
+        """
 
     @abc.abstractmethod
     def load_raw_crash(self, crash_id: str) -> dict[str, Any]:

@@ -9,13 +9,14 @@ from __future__ import annotations
 import abc
 import datetime
 import logging
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from jansky.storage import keys
-from jansky.storage.base import CrashNotFound, CrashStorage, StorageError
+from jansky.storage.base import CrashNotFound, CrashStorage, SaveAbandoned, StorageError
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +59,11 @@ class ObjectCrashStorage(CrashStorage):
         return f"<{type(self).__name__} {self.describe()}>"
 
     def save_raw_crash(
-        self, crash_id: str, raw_crash: Mapping[str, Any], dumps: Mapping[str, bytes]
+        self,
+        crash_id: str,
+        raw_crash: Mapping[str, Any],
+        dumps: Mapping[str, bytes],
+        cancel: threading.Event | None = None,
     ) -> None:
         keys.check_crash_id(crash_id)
         # Encode and check everything before the first write, so bad input writes nothing.
@@ -72,6 +77,8 @@ class ObjectCrashStorage(CrashStorage):
         # Dump names and dumps together, then the raw crash alone once they are durable: its
         # presence is what says the crash is complete.
         self._put_many(objects)
+        if cancel is not None and cancel.is_set():
+            raise SaveAbandoned(f"{crash_id}: abandoned before the raw crash was written")
         self._put_many([raw_crash_object])
         logger.debug(
             "saved raw crash crash_id=%s dumps=%s storage=%s",

@@ -37,7 +37,7 @@ pytestmark = pytest.mark.system
 
 MIB = 1024 * 1024
 STARTUP_SECONDS = 30.0
-GUNICORN = Path(sys.executable).with_name("gunicorn")
+JANSKY = Path(sys.executable).with_name("jansky")
 
 
 def minidump_dir() -> Path:
@@ -56,7 +56,7 @@ def free_port() -> int:
 
 @dataclass
 class Server:
-    """A gunicorn collector on a loopback port, with the backends it writes to."""
+    """`jansky collector` on a loopback port, with the backends it writes to."""
 
     env: dict[str, str]
     storage: CrashStorage
@@ -74,14 +74,11 @@ class Server:
     def start(self, log: Path) -> None:
         self.log = log
         command = [
-            str(GUNICORN),
-            "antenna.app:create_app()",
+            str(JANSKY),
+            "collector",
             f"--bind=127.0.0.1:{self.port}",
             f"--workers={self.workers}",
             f"--threads={self.threads}",
-            "--worker-class=gthread",
-            "--timeout=30",
-            "--no-control-socket",  # one shared path per user: never used, and racy
         ]
         with log.open("ab") as out:
             self.process = subprocess.Popen(

@@ -10,7 +10,7 @@ from typing import Any
 
 from jansky.crashid import validate_crash_id
 from jansky.queue.base import CrashQueue, Message, QueueError
-from jansky.storage.base import CrashNotFound, CrashStorage, StorageError
+from jansky.storage.base import CrashNotFound, CrashStorage, SaveAbandoned, StorageError
 
 
 class MemoryStorage(CrashStorage):
@@ -25,7 +25,11 @@ class MemoryStorage(CrashStorage):
         self.lock = threading.Lock()
 
     def save_raw_crash(
-        self, crash_id: str, raw_crash: Mapping[str, Any], dumps: Mapping[str, bytes]
+        self,
+        crash_id: str,
+        raw_crash: Mapping[str, Any],
+        dumps: Mapping[str, bytes],
+        cancel: threading.Event | None = None,
     ) -> None:
         validate_crash_id(crash_id)
         with self.lock:
@@ -34,6 +38,8 @@ class MemoryStorage(CrashStorage):
                 self.failures -= 1
                 raise StorageError("storage is down (test double)")
             self.dumps[crash_id] = dict(dumps)
+            if cancel is not None and cancel.is_set():
+                raise SaveAbandoned(f"{crash_id}: abandoned (test double)")
             self.raw[crash_id] = dict(raw_crash)
 
     def load_raw_crash(self, crash_id: str) -> dict[str, Any]:

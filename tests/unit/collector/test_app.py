@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import gzip
 import hashlib
+import importlib.metadata
 import json
+import re
 import threading
 from pathlib import Path
 
@@ -21,6 +24,7 @@ from antenna.payload import Payload
 from antenna.throttler import WHOLE_CRASH, Result, Rule, Throttler
 from jansky.crashid import create_crash_id, validate_crash_id
 from jansky.queue.base import STANDARD
+from jansky.storage.base import StorageError
 from tests.unit.collector.doubles import MemoryQueue, MemoryStorage
 
 ANNOTATIONS = {"ProductName": "Firefox", "Version": "1"}
@@ -267,44 +271,93 @@ def test_health_endpoints(tmp_path: Path):
     collector.queue.healthy = False
     down = client.simulate_get("/__heartbeat__")
     assert down.status_code == 503
-    assert down.json == {
-        "errors": [
-            "storage: bucket unreachable (test double)",
-            "queue: queue unreachable (test double)",
-        ]
-    }
+    assert down.json == {"errors": ["storage: StorageError", "queue: QueueError"]}
     broken = client.simulate_get("/__broken__")
     assert (broken.status_code, broken.json) == (500, {"title": "500 Internal Server Error"})
 
 
-def test_missing_version_file_is_empty_object(tmp_path: Path):
+def test_heartbeat_errors_show_no_server_paths(tmp_path: Path):
+    """The 503 used to carry the storage's exception text, absolute paths and all."""
+
+    class PathLeakingStorage(MemoryStorage):
+        def check_health(self):
+            try:
+                open(tmp_path / "secret" / "dir" / "file")  # noqa: SIM115
+            except OSError as exc:
+                raise StorageError(f"{tmp_path}/secret: cannot write: {exc}") from exc
+
+    collector = Collector(storage=PathLeakingStorage())
+    down = collector.client.simulate_get("/__heartbeat__")
+    assert down.status_code == 503
+    assert down.json == {"errors": ["storage: No such file or directory"]}
+    assert str(tmp_path) not in down.text
+
+
+def test_missing_version_file_reports_the_dockerflow_keys(tmp_path: Path):
+    """It used to answer ``{}``."""
     collector = Collector(env={"COLLECTOR_VERSION_FILE": str(tmp_path / "none.json")})
-    assert collector.client.simulate_get("/__version__").json == {}
+    info = collector.client.simulate_get("/__version__").json
+    assert set(info) == {"source", "version", "commit", "build", "cloud"}
+    assert info["version"] == importlib.metadata.version("jansky")
+    assert info["cloud"] == "local"
+    assert re.fullmatch(r"[0-9a-f]{40}|", info["commit"])
 
 
-def test_in_flight_limit_answers_503():
+@pytest.mark.parametrize("path", ["/submit", "//submit", "///submit?x=1"])
+def test_admission_by_bytes_waits_then_answers_503(path):
+    """A report that finds no room waits, then gets 503 with Retry-After. Every spelling of
+    the path is admitted the same way (``POST //submit`` used to escape the in-flight count)."""
     entered, release = threading.Event(), threading.Event()
 
     class SlowStorage(MemoryStorage):
-        def save_raw_crash(self, crash_id, raw_crash, dumps):
+        def save_raw_crash(self, crash_id, raw_crash, dumps, cancel=None):
             entered.set()
             release.wait(10)
-            super().save_raw_crash(crash_id, raw_crash, dumps)
+            super().save_raw_crash(crash_id, raw_crash, dumps, cancel)
 
-    collector = Collector(env={"COLLECTOR_MAX_IN_FLIGHT": "1"}, storage=SlowStorage())
-    results = []
-    first = threading.Thread(target=lambda: results.append(collector.submit()))
-    first.start()
-    assert entered.wait(10)
+    report = encode_report(ANNOTATIONS, DUMPS)
+    room = str(len(report.body) * 3 // 2)  # one report fits, two do not
+    env = {
+        "COLLECTOR_MAX_BYTES_IN_FLIGHT": room,
+        "COLLECTOR_MAX_BODY_BYTES": room,
+        "COLLECTOR_ADMISSION_WAIT_SECONDS": "0.3",
+    }
+    collector = Collector(env=env, storage=SlowStorage())
+
+    async def scenario() -> tuple:
+        async with testing.ASGIConductor(collector.app) as conductor:
+
+            async def post(to: str = "/submit"):
+                return await conductor.simulate_post(to, body=report.body, headers=report.headers)
+
+            first = asyncio.create_task(post())
+            while not entered.is_set():
+                await asyncio.sleep(0.01)
+            with MetricsMock() as metrics:
+                refused = await post(path)
+            assert metrics.filter_records("incr", "socorro.collector.breakpad_resource.overloaded")
+            lb = await conductor.simulate_get("/__lbheartbeat__")
+            late = asyncio.create_task(post(path))  # waits for room, and gets it
+            await asyncio.sleep(0.05)
+            release.set()
+            return refused, lb, await first, await late
+
+    refused, lb, first, late = asyncio.run(scenario())
+    assert (refused.status_code, refused.headers["retry-after"], refused.text) == (503, "30", "")
+    assert lb.status_code == 200
+    crash_id_of(first)
+    crash_id_of(late)
+
+
+def test_a_report_that_can_never_fit_is_refused_before_its_body_is_read():
+    collector = Collector(env={"COLLECTOR_MAX_BODY_BYTES": "100"})
+    report = encode_report(ANNOTATIONS, DUMPS)
     with MetricsMock() as metrics:
-        refused = collector.submit()
-    assert (refused.status_code, refused.headers["retry-after"]) == (503, "30")
-    metrics.assert_incr_once("socorro.collector.breakpad_resource.overloaded")
-    assert collector.client.simulate_get("/__lbheartbeat__").status_code == 200
-    release.set()
-    first.join(10)
-    crash_id_of(results[0])
-    crash_id_of(collector.submit())  # the slot was given back
+        response = collector.client.simulate_post(
+            "/submit", body=report.body, headers=report.headers
+        )
+    assert (response.status_code, response.text) == (413, "Discarded=too_large")
+    metrics.assert_incr_once("socorro.collector.breakpad_resource.too_large")
 
 
 def test_gzip_bad_payload_after_decompression():

@@ -13,19 +13,28 @@ from antenna.config import ConfigurationError, load_collector_settings
 
 
 def test_gunicorn_options_follow_the_settings():
-    settings = load_collector_settings({"COLLECTOR_WORKER_TIMEOUT": "40"})
-    options = command.gunicorn_options(settings, "127.0.0.1:9", workers=2, threads=1)
-    assert options["worker_class"] == "sync"
-    assert options["timeout"] == 40
-    assert command.gunicorn_options(settings, "x:1", 2, 8)["worker_class"] == "gthread"
+    settings = load_collector_settings(
+        {"COLLECTOR_WORKER_TIMEOUT": "40", "COLLECTOR_KEEPALIVE_SECONDS": "7"}
+    )
+    options = command.gunicorn_options(settings, "127.0.0.1:9", workers=2)
+    assert options["worker_class"] == "antenna.worker.CollectorWorker"
+    assert (options["timeout"], options["keepalive"], options["workers"]) == (40, 7, 2)
     assert options["control_socket_disable"] is True
 
 
-def test_retry_budget_must_fit_in_the_worker_timeout():
-    with pytest.raises(ConfigurationError, match="COLLECTOR_RETRY_BUDGET_SECONDS"):
-        load_collector_settings(
-            {"COLLECTOR_RETRY_BUDGET_SECONDS": "30", "COLLECTOR_WORKER_TIMEOUT": "30"}
-        )
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"COLLECTOR_MAX_BYTES_IN_FLIGHT": "1000"}, "COLLECTOR_MAX_BYTES_IN_FLIGHT"),
+        ({"COLLECTOR_THREADS": "0"}, "COLLECTOR_THREADS"),
+        ({"COLLECTOR_BODY_MIN_RATE": "0"}, "COLLECTOR_BODY_MIN_RATE"),
+        ({"COLLECTOR_HEADER_TIMEOUT_SECONDS": "-1"}, "COLLECTOR_HEADER_TIMEOUT_SECONDS"),
+        ({"COLLECTOR_MAX_ATTEMPTS": "0"}, "COLLECTOR_MAX_ATTEMPTS"),
+    ],
+)
+def test_contradictory_settings_are_refused_by_name(env, named):
+    with pytest.raises(ConfigurationError, match=named):
+        load_collector_settings(env)
 
 
 def test_command_arguments():

@@ -82,6 +82,7 @@ def test_publish_failure_after_save_is_reported():
         mover(storage, queue, max_attempts=2).handle(crash_id, RAW, DUMPS)
     assert crash_id in storage.raw  # stored: a later verify job can still find it
     metrics.assert_incr_once("socorro.collector.crashmover.publish_crash_dropped.count")
+    metrics.assert_incr_once("socorro.collector.crashmover.stored_not_queued.count")
 
 
 def test_budget_stops_retries_early():
@@ -97,7 +98,7 @@ def test_a_hung_backend_cannot_hold_the_request_past_the_budget():
     release = threading.Event()
 
     class HungStorage(MemoryStorage):
-        def save_raw_crash(self, crash_id, raw_crash, dumps):
+        def save_raw_crash(self, crash_id, raw_crash, dumps, cancel=None):
             release.wait(10)
 
     crash_mover = CrashMover(HungStorage(), MemoryQueue(), budget_seconds=0.2)
@@ -106,3 +107,51 @@ def test_a_hung_backend_cannot_hold_the_request_past_the_budget():
             crash_mover.handle(create_crash_id(), RAW, DUMPS)
     finally:
         release.set()
+
+
+class GatedStorage(MemoryStorage):
+    """Holds each save after its dumps are written until ``release`` is set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+        self.finished = threading.Event()
+
+    def save_raw_crash(self, crash_id, raw_crash, dumps, cancel=None):
+        try:
+            self.release.wait(10)
+            super().save_raw_crash(crash_id, raw_crash, dumps, cancel)
+        finally:
+            self.finished.set()
+
+
+def test_an_abandoned_save_stops_before_the_raw_crash(caplog):
+    """A save given up at the deadline used to run on and leave a crash stored, never queued."""
+    storage = GatedStorage()
+    crash_id = create_crash_id()
+    crash_mover = CrashMover(storage, MemoryQueue(), max_attempts=1, budget_seconds=0.2)
+    with pytest.raises(SaveFailed, match="budget"):
+        crash_mover.handle(crash_id, RAW, DUMPS)
+    storage.release.set()
+    assert storage.finished.wait(10)
+    assert crash_id not in storage.raw  # never complete: nothing for anyone to find
+    assert "stored_not_queued" not in caplog.text
+
+
+def test_a_save_that_finishes_after_it_was_abandoned_is_logged_with_its_id(caplog):
+    class LateStorage(GatedStorage):
+        def save_raw_crash(self, crash_id, raw_crash, dumps, cancel=None):
+            super().save_raw_crash(crash_id, raw_crash, dumps)  # past the point of checking
+
+    storage = LateStorage()
+    crash_id = create_crash_id()
+    crash_mover = CrashMover(storage, MemoryQueue(), max_attempts=1, budget_seconds=0.2)
+    with MetricsMock() as metrics:
+        with pytest.raises(SaveFailed):
+            crash_mover.handle(crash_id, RAW, DUMPS)
+        storage.release.set()
+        assert storage.finished.wait(10)
+        crash_mover.executor.shutdown(wait=True)  # the done callback has run
+        metrics.assert_incr_once("socorro.collector.crashmover.stored_not_queued.count")
+    assert crash_id in storage.raw
+    assert f"crash_id={crash_id} event=stored_not_queued" in caplog.text

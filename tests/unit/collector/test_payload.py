@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gzip
-import io
+import json
 
 import pytest
 from hypothesis import given
@@ -12,16 +12,18 @@ from hypothesis import strategies as st
 from antenna.client import encode_report
 from antenna.payload import (
     NOTE_BOTH_ENCODINGS,
+    NOTE_JSON_VALUE_TOO_LARGE,
     NOTE_TEXT_TOO_LARGE,
+    Deadline,
     Limits,
     MalformedPayload,
+    ParseTimeout,
     PayloadTooLarge,
     check_request_headers,
     gunzip,
     parse_body,
     parse_header_value,
     part_fields,
-    read_body,
     sanitize_dump_name,
     split_multipart,
 )
@@ -31,10 +33,10 @@ BOUNDARY = "b0und"
 
 def body_of(*parts: tuple[str, bytes]) -> bytearray:
     """A multipart body from (header block, data) pairs, with the closing delimiter."""
-    out = b""
-    for headers, data in parts:
-        out += f"--{BOUNDARY}\r\n{headers}\r\n\r\n".encode() + data + b"\r\n"
-    return bytearray(out + f"--{BOUNDARY}--\r\n".encode())
+    out = [
+        f"--{BOUNDARY}\r\n{headers}\r\n\r\n".encode() + data + b"\r\n" for headers, data in parts
+    ]
+    return bytearray(b"".join(out) + f"--{BOUNDARY}--\r\n".encode())
 
 
 def field(name: str, value: bytes, extra: str = "") -> tuple[str, bytes]:
@@ -61,9 +63,9 @@ def parse(body: bytearray, encoding: str | None = None, limits: Limits | None = 
     return parse_body(body, BOUNDARY, encoding, limits or Limits())
 
 
-def reason_of(body: bytearray, encoding: str | None = None) -> str:
+def reason_of(body: bytearray, encoding: str | None = None, limits: Limits | None = None) -> str:
     with pytest.raises(MalformedPayload) as info:
-        parse(body, encoding)
+        parse(body, encoding, limits)
     return info.value.reason
 
 
@@ -108,28 +110,6 @@ def test_parse_header_value_unescapes_quoted_pairs():
         "form-data",
         {"name": 'a"b', "filename": "x.dmp"},
     )
-
-
-def test_read_body_reads_exactly_content_length():
-    stream = io.BytesIO(b"0123456789")
-    assert read_body(stream, 4, 100) == b"0123"
-
-
-def test_read_body_refuses_declared_length_over_limit_without_reading():
-    stream = io.BytesIO(b"x" * 11)
-    with pytest.raises(PayloadTooLarge):
-        read_body(stream, 11, 10)
-    assert stream.tell() == 0
-
-
-def test_read_body_limit_is_inclusive():
-    assert len(read_body(io.BytesIO(b"x" * 10), 10, 10)) == 10
-    assert len(read_body(io.BytesIO(b"x" * 10), None, 10)) == 10
-
-
-def test_read_body_chunked_stops_past_limit():
-    with pytest.raises(PayloadTooLarge):
-        read_body(io.BytesIO(b"x" * 11), None, 10)
 
 
 def test_gunzip_ignores_trailing_junk():
@@ -231,7 +211,7 @@ def test_last_json_part_wins_and_any_name_counts():
         (b"{not json", "invalid_json"),
         (b'{"a": "\xff"}', "invalid_json"),
         (b'{"a": NaN}', "invalid_json"),
-        (b"[" * 100_000 + b"]" * 100_000, "invalid_json"),
+        (b"[" * 100_000 + b"]" * 100_000, "json_too_deep"),
         (b"[1, 2]", "invalid_json_value"),
         (b'"text"', "invalid_json_value"),
         (b"{}", "no_annotations"),
@@ -427,3 +407,103 @@ def test_fast_header_path_agrees_with_the_general_parser(disposition, content_ty
     (part,) = split_multipart(data, "b")
     assert (part.name, part.filename, part.content_type, part.content_type_params) == expected
     assert data[part.start : part.end] == b"value"
+
+
+# Limits found by probing the collector as an attacker would (issue 17): each fails on the
+# collector as it was, which parsed them all.
+
+
+def test_too_many_parts_is_refused_before_they_are_classified():
+    limits = Limits(max_parts=50)
+    fields = [field(f"f{n}", b"v") for n in range(50)]
+    assert parse_body(body_of(*fields), BOUNDARY, None, limits).annotations["f49"] == "v"
+    assert reason_of(body_of(*fields, field("one_more", b"v")), limits=limits) == "too_many_parts"
+
+
+def test_too_many_dumps():
+    limits = Limits(max_dumps=3)
+    dumps = [dump(f"d{n}", b"MDMP") for n in range(3)]
+    payload = parse_body(body_of(field("a", b"1"), *dumps), BOUNDARY, None, limits)
+    assert sorted(payload.dumps) == ["d0", "d1", "d2"]
+    repeated = parse_body(body_of(field("a", b"1"), *dumps, dumps[0]), BOUNDARY, None, limits)
+    assert len(repeated.dumps) == 3  # the same name again replaces, it is not one more
+    assert reason_of(body_of(field("a", b"1"), *dumps, dump("d3", b"x")), limits=limits) == (
+        "too_many_dumps"
+    )
+
+
+def test_one_hundred_thousand_tiny_dumps_stop_at_the_dump_limit():
+    body = body_of(field("a", b"1"), *[dump(f"d{n}", b"x") for n in range(100_000)])
+    assert reason_of(body) == "too_many_parts"
+    assert reason_of(body, limits=Limits(max_parts=200_000)) == "too_many_dumps"
+
+
+def test_part_header_block_over_its_limit():
+    limits = Limits(max_part_header_bytes=200)
+    padding = "X-Pad: " + "p" * 100
+    fine = body_of(('Content-Disposition: form-data; name="a"\r\n' + padding, b"1"))
+    assert parse_body(fine, BOUNDARY, None, limits).annotations == {"a": "1"}
+    folded = 'Content-Disposition: form-data; name="a"' + "\r\n x" * 100
+    assert reason_of(body_of((folded, b"1")), limits=limits) == "part_headers_too_large"
+
+
+def test_folded_header_lines_are_joined():
+    folded = 'Content-Disposition: form-data;\r\n name="a";\r\n\tfilename="x.dmp"'
+    assert part_fields(folded.encode()) == ("a", "x.dmp", "text/plain", {})
+    long_fold = "Content-Disposition: form-data" + "\r\n ;x=1" * 2000 + '\r\n ;name="n"'
+    assert part_fields(long_fold.encode())[0] == "n"
+
+
+def test_json_expansion_is_refused_before_it_is_parsed():
+    """99 MiB of ``[{},{},...]`` (107 KB gzipped) once took 3 GB and 15 s to accept."""
+    expansion = b'{"a":[' + b"{}," * 400_000 + b"{}]}"
+    assert reason_of(body_of(json_part(expansion))) == "json_too_many_elements"
+    compressed = bytearray(gzip.compress(bytes(body_of(json_part(expansion)))))
+    assert reason_of(compressed, "gzip") == "json_too_many_elements"
+
+
+def test_json_depth_and_size_limits():
+    deep = b'{"a":' + b"[" * 40 + b"]" * 40 + b"}"
+    assert reason_of(body_of(json_part(deep)), limits=Limits(max_json_depth=32)) == "json_too_deep"
+    shallow = b'{"a":' + b"[" * 10 + b"]" * 10 + b"}"
+    assert parse_body(body_of(json_part(shallow)), BOUNDARY, None, Limits()).annotations
+    big = json.dumps({"a": "x" * 5000}).encode()
+    assert (
+        reason_of(body_of(json_part(big)), limits=Limits(max_json_bytes=4000)) == "json_too_large"
+    )
+
+
+def test_json_strings_holding_brackets_and_commas_are_not_elements():
+    annotations = {f"k{n}": "[{,}]" * 50 for n in range(100)}
+    body = body_of(json_part(json.dumps(annotations).encode()))
+    limits = Limits(max_json_elements=200, max_json_depth=3)
+    assert parse_body(body, BOUNDARY, None, limits).annotations == annotations
+
+
+def test_oversized_json_values_are_dropped_like_oversized_fields():
+    """A 50 MiB string in ``extra`` was stored whole; the same form field was dropped."""
+    limits = Limits(max_annotation_bytes=1000)
+    annotations = {"ProductName": "Firefox", "Big": "x" * 1001, "Nested": {"k": "y" * 1000},
+                   "Fits": "z" * 1000, "Count": 10**30}  # fmt: skip
+    payload = parse_body(
+        body_of(json_part(json.dumps(annotations).encode())), BOUNDARY, None, limits
+    )
+    assert payload.annotations == {"ProductName": "Firefox", "Fits": "z" * 1000, "Count": 10**30}
+    assert payload.notes == [
+        NOTE_JSON_VALUE_TOO_LARGE + "Big",
+        NOTE_JSON_VALUE_TOO_LARGE + "Nested",
+    ]
+
+
+def test_multibyte_json_values_are_measured_in_bytes():
+    limits = Limits(max_annotation_bytes=10)
+    body = body_of(json_part(json.dumps({"a": "é" * 6, "b": "é" * 5}).encode()))
+    assert parse_body(body, BOUNDARY, None, limits).annotations == {"b": "é" * 5}
+
+
+def test_parse_deadline_stops_between_parts():
+    ticks = iter(range(1000))
+    deadline = Deadline(5.0, clock=lambda: float(next(ticks)))
+    body = body_of(*[field(f"f{n}", b"v") for n in range(20)])
+    with pytest.raises(ParseTimeout):
+        parse_body(body, BOUNDARY, None, Limits(), deadline=deadline)

@@ -24,6 +24,12 @@ MALFORMED_REASONS = {
     "invalid_dump_name",
     "invalid_payload_structure",
     "no_annotations",
+    "too_many_parts",
+    "too_many_dumps",
+    "part_headers_too_large",
+    "json_too_large",
+    "json_too_deep",
+    "json_too_many_elements",
 }
 ANSWER = re.compile(
     r"^(CrashID=bp-[0-9a-f-]{36}\n|Discarded=malformed_([a-z_]+)|Discarded=too_large)$"
