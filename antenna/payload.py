@@ -296,7 +296,10 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def parse_json_annotations(data: bytes, limits: Limits = Limits()) -> dict[str, Any]:
+def parse_json_annotations(
+    data: bytes | memoryview,
+    limits: Limits = Limits(),
+) -> dict[str, Any]:
     """The JSON annotation object; ``invalid_json`` / ``invalid_json_value`` otherwise.
 
     Its size, depth and element count are checked before it is parsed (``json_too_large``,
@@ -305,6 +308,7 @@ def parse_json_annotations(data: bytes, limits: Limits = Limits()) -> dict[str, 
     """
     if len(data) > limits.max_json_bytes:
         raise MalformedPayload("json_too_large", f"over {limits.max_json_bytes} bytes")
+    data = bytes(data)  # copied only once its size is known to be within the limit
     try:
         check_json_shape(data, limits.max_json_depth, limits.max_json_elements)
     except JsonShapeError as exc:
@@ -355,7 +359,7 @@ def classify_parts(
                 continue
             data = view[part.start : part.end]
             if part.content_type.startswith("application/json"):
-                annotations = parse_json_annotations(bytes(data), limits)
+                annotations = parse_json_annotations(data, limits)
                 annotations = _drop_large_json_values(annotations, limits, notes)
                 seen_json = True
             elif part.content_type.startswith("text/plain") and part.filename is None:

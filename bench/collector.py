@@ -1,15 +1,19 @@
-"""Collector throughput, latency and memory under realistic crash reports.
+"""Collector throughput, latency and memory under ordinary, heavy and hostile traffic.
 
-Starts gunicorn (the collector) on loopback against the files + SQLite backends and, when
-`jansky services start` is running, against MinIO + ElasticMQ. Load generator processes beside
-it post real minidump bytes padded to a 400 KB median with 50 annotations, half gzipped.
+Starts `jansky collector` on loopback against the files + SQLite backends and, when
+`make services` is running, against MinIO + ElasticMQ. Load generator processes beside it post
+real minidump bytes padded to a 400 KB median with 50 annotations, half gzipped, from 8, 16, 64
+and 256 kept-alive connections.
 
-Prints, per backend: accepted crashes/s at full load with p50/p99 latency; p50/p99 at half that
-rate; where the CPU goes per accepted crash (collector workers, load generator and, on the
-servers, MinIO and ElasticMQ, which share the same cores); peak RSS per worker; and the peak
-memory of one large request relative to its body.
+Prints, per backend and number of clients: accepted crashes/s, 503s, p50/p99 latency, how busy
+the cores were, and the peak RSS of each worker; the CPU each accepted crash cost (collector,
+load generator, and on the servers MinIO and ElasticMQ, which share the same cores); then the
+peak RSS of a worker for each hostile body (gzip bomb, `extra` expansions, many parts, a folded
+header) next to the largest body the collector accepts. Targets (issue 17): accepted/s at 16,
+64 and 256 clients at least the figure at 8; no 503 while a core is idle; peak RSS growth under
+every hostile body at most 3x the largest accepted body.
 
-    .venv/bin/python bench/collector.py [--seconds 10] [--clients 8]
+    .venv/bin/python bench/collector.py [--seconds 10] [--clients 8,16,64,256] [--backends fs,s3]
 """
 
 from __future__ import annotations
@@ -17,33 +21,31 @@ from __future__ import annotations
 import argparse
 import gzip
 import http.client
-import multiprocessing
 import os
 import random
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from antenna.client import encode_report  # noqa: E402
+from bench.support import http_load  # noqa: E402
 from bench.support.filesystem import file_create_cost  # noqa: E402
+from bench.support.hostile_bodies import hostile_requests, largest_accepted  # noqa: E402
 from bench.support.processes import cpu_seconds, server_pids  # noqa: E402
 from tests.servers import is_listening, read_services_env  # noqa: E402
 from tests.system.test_collector import free_port  # noqa: E402
 
-GUNICORN = Path(sys.executable).with_name("gunicorn")
+JANSKY = Path(sys.executable).with_name("jansky")
 MEDIAN_BYTES = 400_000
 REPORTS = 40
-# Built once before the load processes fork, so building them is not part of the measurement.
-PREBUILT: list[tuple[bytes, dict[str, str]]] = []
+MIB = 1024 * 1024
+DECOMPRESSED_LIMIT = 100 * MIB  # the default COLLECTOR_MAX_DECOMPRESSED_BYTES
 
 
 def testdata_dumps() -> list[bytes]:
@@ -75,119 +77,6 @@ def make_reports(seed: int = 1) -> list[tuple[bytes, dict[str, str]]]:
     return reports
 
 
-def http_request(port: int, body: bytes, headers: dict[str, str]) -> bytes:
-    """The whole HTTP/1.1 request, so a client sends it with one call."""
-    headers = {**headers, "Content-Length": str(len(body))}
-    lines = ["POST /submit HTTP/1.1", f"Host: 127.0.0.1:{port}"]
-    lines += [f"{name}: {value}" for name, value in headers.items()]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
-
-
-def read_response(sock: socket.socket) -> tuple[int, bytes, bool]:
-    """Status, body and whether the server closes the connection, from one HTTP/1.1 answer."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(65536)
-        if not chunk:
-            raise ConnectionError("the server closed the connection")
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    headers = {
-        name.lower(): value.strip() for name, _, value in (x.partition(":") for x in lines[1:])
-    }
-    length = int(headers.get("content-length", "0"))
-    while len(body) < length:
-        chunk = sock.recv(65536)
-        if not chunk:
-            raise ConnectionError("the server closed the connection")
-        body += chunk
-    return int(lines[0].split()[1]), body, headers.get("connection", "").lower() == "close"
-
-
-def client_loop(port: int, duration: float, interval: float, seed: int, results: Any) -> None:
-    """Post reports for ``duration`` s (every ``interval`` s if > 0, else back to back).
-
-    A bare socket client (each request prebuilt and sent in one call) keeps the load
-    generator's own CPU small: it shares the two cores with the collector.
-    """
-    requests = [http_request(port, body, headers) for body, headers in PREBUILT]
-    latencies, accepted, other, refused = [], 0, 0, 0
-    sock = None
-    end = time.monotonic() + duration
-    next_send = time.monotonic()
-    index = seed
-    while time.monotonic() < end:
-        if interval:
-            pause = next_send - time.monotonic()
-            if pause > 0:
-                time.sleep(pause)
-            next_send += interval
-        request = requests[index % len(requests)]
-        index += 1
-        started = time.perf_counter()
-        try:
-            if sock is None:
-                sock = socket.create_connection(("127.0.0.1", port), timeout=60)
-            sock.sendall(request)
-            status, text, closing = read_response(sock)
-        except OSError:
-            if sock is not None:
-                sock.close()
-            sock = None
-            other += 1
-            continue
-        latencies.append(time.perf_counter() - started)
-        if status == 200 and text.startswith(b"CrashID="):
-            accepted += 1
-        elif status == 503:
-            # That worker had COLLECTOR_MAX_IN_FLIGHT reports: back off briefly, and reconnect
-            # (it did not read this body, so the connection cannot carry another request).
-            refused += 1
-            latencies.pop()
-            closing = True
-            time.sleep(0.05)
-        else:
-            other += 1
-        if closing:
-            sock.close()
-            sock = None
-    if sock is not None:
-        sock.close()
-    results.put((latencies, accepted, other, refused))
-
-
-def run_load(port: int, clients: int, duration: float, rate: float = 0.0) -> dict:
-    context = multiprocessing.get_context("fork")  # the children share PREBUILT
-    results = context.Queue()
-    interval = clients / rate if rate else 0.0
-    processes = [
-        context.Process(target=client_loop, args=(port, duration, interval, n, results))
-        for n in range(clients)
-    ]
-    for process in processes:
-        process.start()
-    latencies, accepted, other, refused = [], 0, 0, 0
-    for _ in processes:
-        part, ok, bad, busy = results.get()
-        latencies += part
-        accepted += ok
-        other += bad
-        refused += busy
-    for process in processes:
-        process.join()
-    latencies.sort()
-    quantiles = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0] * 99
-    return {
-        "rate": accepted / duration,
-        "p50": quantiles[49] * 1000,
-        "p99": quantiles[98] * 1000,
-        "accepted": accepted,
-        "other": other,
-        "refused": refused,
-    }
-
-
 def worker_pids(master: int) -> list[int]:
     children = Path(f"/proc/{master}/task/{master}/children")
     return [int(pid) for pid in children.read_text().split()] if children.exists() else []
@@ -200,150 +89,178 @@ def peak_rss_mib(pid: int) -> float:
     return 0.0
 
 
-def start_server(
-    env: dict[str, str], workers: int, threads: int, log: Path | None = None
-) -> tuple[subprocess.Popen, int]:
-    """gunicorn serving the collector on a free port; its output goes to ``log`` if given."""
+def reset_peak_rss(pids: list[int]) -> None:
+    """Start each process's high-water mark afresh (Linux: ``5`` to ``clear_refs``)."""
+    for pid in pids:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+
+
+def idle_share(previous: list[int] | None = None) -> tuple[float, list[int]]:
+    """The share of all cores' time spent idle since ``previous`` (a /proc/stat reading)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    if previous is None:
+        return 0.0, fields
+    delta = [now - before for now, before in zip(fields, previous, strict=True)]
+    return (delta[3] + delta[4]) / max(sum(delta), 1), fields
+
+
+def start_server(env: dict[str, str], workers: int, log: Path) -> tuple[subprocess.Popen, int]:
+    """`jansky collector` on a free port, its output in ``log``."""
     port = free_port()
-    output = log.open("ab") if log is not None else subprocess.DEVNULL
-    process = subprocess.Popen(
-        [
-            str(GUNICORN),
-            "antenna.app:create_app()",
-            f"--bind=127.0.0.1:{port}",
-            f"--workers={workers}",
-            f"--threads={threads}",
-            "--worker-class=gthread",
-            "--timeout=30",
-            "--no-control-socket",  # one shared path per user: never used, and racy
-        ],
-        env={**os.environ, "COLLECTOR_LOG_LEVEL": "WARNING", **env},
-        cwd=ROOT,
-        stdout=output,
-        stderr=subprocess.STDOUT,
-    )
-    if log is not None:
-        output.close()  # the child has its own copy
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            [str(JANSKY), "collector", f"--bind=127.0.0.1:{port}", f"--workers={workers}"],
+            env={**os.environ, "COLLECTOR_LOG_LEVEL": "WARNING", **env},
+            cwd=ROOT,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     deadline = time.monotonic() + 30
-    while not is_listening(f"http://127.0.0.1:{port}", 0.2):
+    while (
+        not is_listening(f"http://127.0.0.1:{port}", 0.2) or len(worker_pids(process.pid)) < workers
+    ):
         if time.monotonic() > deadline or process.poll() is not None:
-            sys.exit(f"the collector did not start{f' (see {log})' if log else ''}")
+            sys.exit(f"the collector did not start (see {log})")
         time.sleep(0.1)
-    time.sleep(1.0)  # let every worker boot
+    time.sleep(1.0)  # let every worker finish booting
     return process, port
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    process.terminate()
+    process.wait(60)
 
 
 def bench_backend(
     name: str, env: dict[str, str], args: argparse.Namespace, servers: dict[str, int] | None = None
 ) -> None:
-    """Full load, then half rate; ``servers`` (name -> pid) have their CPU per crash shown too."""
+    """Each number of clients in turn; ``servers`` (name -> pid) have their CPU per crash shown."""
     servers = servers or {}
-    descriptor, log_name = tempfile.mkstemp(prefix="jansky-bench-collector-", suffix=".log")
-    os.close(descriptor)
-    log = Path(log_name)
-    process, port = start_server(env, args.workers, args.threads, log)
+    log = Path(tempfile.mkstemp(prefix="jansky-bench-collector-", suffix=".log")[1])
+    http_load.PREBUILT[:] = []
+    process, port = start_server(env, args.workers, log)
+    http_load.PREBUILT.extend(http_load.http_request(port, b, h) for b, h in make_reports())
+    failed = False
+    rates: dict[int, float] = {}
     try:
-        run_load(port, args.clients, 2)  # warm up
+        http_load.run_load(port, 8, 2)  # warm up
         workers = worker_pids(process.pid)
-        watched = {"collector": workers, **{server: [pid] for server, pid in servers.items()}}
-        cpu_before = {who: cpu_seconds(pids) for who, pids in watched.items()}
-        clients_before = os.times()
-        full = run_load(port, args.clients, args.seconds)
-        clients_after = os.times()
-        accepted = max(full["accepted"], 1)
-        cpu_per_crash = {
-            who: (cpu_seconds(pids) - cpu_before[who]) / accepted * 1000
-            for who, pids in watched.items()
-        }
-        cpu_per_crash["load generator"] = (
-            (
-                (clients_after.children_user + clients_after.children_system)
-                - (clients_before.children_user + clients_before.children_system)
+        for clients in args.clients:
+            reset_peak_rss(workers)
+            watched = {"collector": workers, **{server: [pid] for server, pid in servers.items()}}
+            cpu_before = {who: cpu_seconds(pids) for who, pids in watched.items()}
+            load_before = os.times()
+            _, stat_before = idle_share()
+            result = http_load.run_load(port, clients, args.seconds)
+            idle, _ = idle_share(stat_before)
+            load_after = os.times()
+            rss = [peak_rss_mib(pid) for pid in workers]
+            accepted = max(result.accepted, 1)
+            cpu = {
+                who: (cpu_seconds(pids) - cpu_before[who]) / accepted * 1000
+                for who, pids in watched.items()
+            }
+            load_cpu = (load_after.children_user + load_after.children_system) - (
+                load_before.children_user + load_before.children_system
             )
-            / accepted
-            * 1000
-        )
-        half = run_load(port, args.clients, args.seconds, rate=full["rate"] / 2)
-        rss = [peak_rss_mib(pid) for pid in worker_pids(process.pid)]
+            cpu["load generator"] = load_cpu / accepted * 1000
+            rates[clients] = result.rate
+            print(
+                f"{name} {clients:>3} clients: {result.rate:5.0f} accepted/s, "
+                f"503s {result.refused}, failed {result.other}, p50 {result.quantile(0.5):.0f} ms, "
+                f"p99 {result.quantile(0.99):.0f} ms, cores idle {idle:.0%}, peak RSS per worker "
+                + ", ".join(f"{value:.0f}" for value in rss)
+                + " MiB"
+            )
+            print(
+                f"{name} {clients:>3} clients: CPU per accepted crash: "
+                + ", ".join(f"{who} {value:.1f} ms" for who, value in cpu.items())
+            )
+            if result.refused and idle > 0.1:
+                print(
+                    f"{name} {clients:>3} clients: MISSED: 503s while {idle:.0%} of the cores idled"
+                )
+            failed = failed or bool(result.other) or not result.accepted
     finally:
-        process.terminate()
-        process.wait(30)
-    print(
-        f"{name}: {full['rate']:.0f} crashes/s accepted with {args.clients} clients "
-        f"(p50 {full['p50']:.1f} ms, p99 {full['p99']:.1f} ms, refused 503 {full['refused']}, "
-        f"failed {full['other']})"
-    )
-    print(
-        f"{name}: at half rate ({full['rate'] / 2:.0f}/s): p50 {half['p50']:.1f} ms, "
-        f"p99 {half['p99']:.1f} ms"
-    )
-    shares = ", ".join(f"{who} {value:.1f} ms" for who, value in cpu_per_crash.items())
-    print(f"{name}: CPU per accepted crash at full load: {shares}")
-    print(f"{name}: peak RSS per worker: {', '.join(f'{value:.0f} MiB' for value in rss)}")
-    if full["other"] or half["other"] or not full["accepted"]:
+        stop_server(process)
+    base = rates.get(8)
+    if base:
+        ratios = ", ".join(f"{n}: {rate / base:.2f}x" for n, rate in rates.items() if n != 8)
+        verdict = "met" if all(rate >= base for rate in rates.values()) else "MISSED"
+        print(f"{name}: accepted/s relative to 8 clients: {ratios} (target >= 1: {verdict})")
+    if failed:
         tail = log.read_text(errors="replace").splitlines()[-20:]
         print(f"{name}: requests failed; the collector's log ({log}) ends with:", *tail, sep="\n  ")
     else:
         log.unlink()
 
 
-def bench_request_memory(env: dict[str, str]) -> None:
-    """Peak RSS growth of a one-thread worker for one large request, per body byte."""
-    dump = bytes(random.Random(2).randbytes(1_000_000)) * 20  # 20 MB, compresses 20:1
-    for compress in (False, True):
-        process, port = start_server(env, 1, 1)
+def post_once(port: int, body: bytes, headers: dict[str, str]) -> str:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+    try:
+        connection.request("POST", "/submit", body=body, headers=headers)
+        response = connection.getresponse()
+        return f"{response.status} {response.read().decode(errors='replace').strip()[:60]}"
+    except OSError as exc:
+        return f"no answer ({exc!r})"
+    finally:
+        connection.close()
+
+
+def bench_hostile_memory(env: dict[str, str]) -> None:
+    """Peak RSS growth of a one-worker collector for each hostile body, on a fresh worker."""
+    log = Path(tempfile.mkstemp(prefix="jansky-bench-hostile-", suffix=".log")[1])
+    requests = [largest_accepted(DECOMPRESSED_LIMIT), *hostile_requests()]
+    largest = None
+    print(
+        "memory: peak RSS growth of one worker over its idle peak, per body "
+        f"(limits: 25 MiB sent, {DECOMPRESSED_LIMIT // MIB} MiB inflated)"
+    )
+    for name, body, headers in requests:
+        process, port = start_server(env, 1, log)
         try:
             worker = worker_pids(process.pid)[0]
-            small = encode_report({"ProductName": "Firefox"}, {"upload_file_minidump": b"x"})
-            post(port, small.body, small.headers)
+            warm = encode_report({"ProductName": "Test"}, {"upload_file_minidump": b"x"})
+            post_once(port, warm.body, warm.headers)
             baseline = peak_rss_mib(worker)
-            report = encode_report(
-                {"ProductName": "Firefox"}, {"upload_file_minidump": dump}, compress=compress
-            )
-            post(port, report.body, report.headers)
+            answer = post_once(port, body, headers)
             grown = peak_rss_mib(worker) - baseline
         finally:
-            process.terminate()
-            process.wait(30)
-        size = len(report.body) / 2**20
-        decompressed = len(gzip.decompress(report.body)) if compress else len(report.body)
+            stop_server(process)
+        inflated = len(gzip.decompress(body)) if "Content-Encoding" in headers else len(body)
+        if largest is None:
+            largest = inflated / MIB
         print(
-            f"memory: one {'gzipped' if compress else 'plain'} request, {size:.1f} MiB sent "
-            f"({decompressed / 2**20:.1f} MiB parsed): worker peak RSS +{grown:.0f} MiB "
-            f"= {grown / (decompressed / 2**20):.1f}x the parsed body"
+            f"memory: {name}: {len(body) / MIB:.1f} MiB sent, {inflated / MIB:.1f} MiB inflated "
+            f"-> {answer}; worker peak RSS +{grown:.0f} MiB = {grown / largest:.2f}x the largest "
+            "accepted body"
         )
-
-
-def post(port: int, body: bytes, headers: dict[str, str]) -> None:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    connection.request("POST", "/submit", body=body, headers=headers)
-    response = connection.getresponse()
-    response.read()
-    connection.close()
-    if response.status != 200:
-        sys.exit(f"large request failed: {response.status}")
+    log.unlink()
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--clients", default="8,16,64,256", help="comma-separated client counts")
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1)
-    parser.add_argument("--threads", type=int, default=6)
     parser.add_argument("--backends", default="fs,s3", help="comma-separated: fs, s3")
+    parser.add_argument(
+        "--no-hostile", action="store_true", help="skip the hostile-body memory figures"
+    )
     args = parser.parse_args()
+    args.clients = [int(n) for n in args.clients.split(",")]
     backends = set(args.backends.split(","))
-    PREBUILT.extend(make_reports())
-    sent = sorted(len(body) for body, _ in PREBUILT)
+    reports = make_reports()
+    sent = sorted(len(body) for body, _ in reports)
     plain = sorted(
         len(gzip.decompress(body) if "Content-Encoding" in headers else body)
-        for body, headers in PREBUILT
+        for body, headers in reports
     )
     print(
-        f"reports: {len(PREBUILT)}, median {plain[len(plain) // 2] / 1000:.0f} KB uncompressed, "
+        f"reports: {len(reports)}, median {plain[len(plain) // 2] / 1000:.0f} KB uncompressed, "
         f"{sent[len(sent) // 2] / 1000:.0f} KB as sent (half gzipped), 50 annotations; "
-        f"{args.workers} workers x {args.threads} threads, {args.clients} client processes; "
-        f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+        f"{args.workers} collector workers; load average before: {os.getloadavg()[0]:.1f} on "
+        f"{os.cpu_count()} cores"
     )
     if "fs" in backends:
         with tempfile.TemporaryDirectory() as tmp:
@@ -354,7 +271,8 @@ def main() -> int:
                 "QUEUE_URL": f"sqlite://{tmp}/queue.db",
             }
             bench_backend("fs+sqlite", fs_env, args)
-            bench_request_memory(fs_env)
+            if not args.no_hostile:
+                bench_hostile_memory(fs_env)
     if "s3" not in backends:
         return 0
     services = read_services_env()

@@ -33,9 +33,9 @@ MULTIPART = "multipart/form-data; boundary=x"
 KIB = 1024
 
 
-def start(tmp: Path, workers: int = 2, **settings: str) -> Server:
+def start(tmp: Path, workers: int = 2, threads: int = 4, **settings: str) -> Server:
     env, storage, queue = fs_backends(tmp)
-    server = Server({**os.environ, **env, **settings}, storage, queue, workers=workers)
+    server = Server({**os.environ, **env, **settings}, storage, queue, workers, threads)
     server.start(tmp / "collector.log")
     return server
 
@@ -243,7 +243,7 @@ def test_slow_connections_cannot_shut_out_real_crashes(tmp_path: Path):
 
 def test_ordinary_load_gets_no_needless_503(tmp_path: Path):
     """16 clients posting 400 KB reports used to get a 503 for about half of their posts."""
-    server = start(tmp_path, workers=3)
+    server = start(tmp_path, workers=3, threads=6)  # the defaults
     try:
         report = encode_report(
             {"ProductName": "Test"}, {"upload_file_minidump": os.urandom(400 * KIB)}
