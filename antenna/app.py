@@ -86,6 +86,7 @@ def _cloud(storage: CrashStorage) -> str:
 
 
 def limits_of(settings: CollectorSettings) -> Limits:
+    """The parsing limits of these settings."""
     return Limits(
         max_body_bytes=settings.max_body_bytes,
         max_decompressed_bytes=settings.max_decompressed_bytes,
@@ -101,6 +102,7 @@ def limits_of(settings: CollectorSettings) -> Limits:
 
 
 def body_policy_of(settings: CollectorSettings) -> BodyPolicy:
+    """How bodies are read under these settings: size, pace, time and admission."""
     return BodyPolicy(
         max_bytes=settings.max_body_bytes,
         idle_seconds=settings.body_idle_seconds,
