@@ -11,9 +11,8 @@ import argparse
 import os
 from typing import Any
 
-from gunicorn.app.base import BaseApplication
-
 from antenna.config import CollectorSettings, load_collector_settings
+from jansky.gunicorn_server import GunicornServer
 
 DEFAULT_BIND = "127.0.0.1:8800"
 APP_FACTORY = "antenna.app:create_app()"
@@ -37,30 +36,14 @@ def gunicorn_options(settings: CollectorSettings, bind: str, workers: int) -> di
         "timeout": settings.worker_timeout,
         "graceful_timeout": settings.worker_timeout,
         "keepalive": settings.keepalive_seconds,
-        "accesslog": "-",
-        "errorlog": "-",
         "proc_name": "jansky-collector",
-        # gunicorn's runtime control socket (one path per user, shared by every master on the
-        # host) can resize or stop the server; nothing here uses it.
-        "control_socket_disable": True,
     }
 
 
-class CollectorServer(BaseApplication):
-    """gunicorn running ``antenna.app:create_app()`` in each worker (never preloaded)."""
+def load_collector() -> Any:
+    from antenna.app import create_app
 
-    def __init__(self, options: dict[str, Any]) -> None:
-        self.options = options
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
-
-    def load(self) -> Any:
-        from antenna.app import create_app
-
-        return create_app()
+    return create_app()
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -73,5 +56,6 @@ def run(args: argparse.Namespace) -> int:
     if args.threads:
         os.environ["COLLECTOR_THREADS"] = str(args.threads)  # read again by every worker
     settings = load_collector_settings()
-    CollectorServer(gunicorn_options(settings, args.bind, args.workers or settings.workers)).run()
+    options = gunicorn_options(settings, args.bind, args.workers or settings.workers)
+    GunicornServer(options, load_collector).run()
     return 0

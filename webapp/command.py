@@ -12,8 +12,7 @@ import os
 import sys
 from typing import Any
 
-from gunicorn.app.base import BaseApplication
-
+from jansky.gunicorn_server import GunicornServer
 from webapp.config import WebappConfigurationError, WebappSettings, load_webapp_settings
 
 DEFAULT_BIND = "127.0.0.1:8000"
@@ -28,6 +27,7 @@ EXAMPLES = """\
 
 
 def gunicorn_options(settings: WebappSettings, bind: str, workers: int, threads: int) -> dict:
+    """gunicorn settings: threaded workers running Django."""
     return {
         "bind": bind,
         "workers": workers,
@@ -36,30 +36,15 @@ def gunicorn_options(settings: WebappSettings, bind: str, workers: int, threads:
         "timeout": settings.timeout,
         "graceful_timeout": settings.timeout,
         "keepalive": 5,
-        "accesslog": "-",
         "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"',
-        "errorlog": "-",
         "proc_name": "jansky-webapp",
-        # gunicorn's control socket is one path per user, shared by every master on the host.
-        "control_socket_disable": True,
     }
 
 
-class WebappServer(BaseApplication):
-    """gunicorn serving Django's WSGI application (loaded in each worker)."""
+def load_webapp() -> Any:
+    from webapp.wsgi import application
 
-    def __init__(self, options: dict[str, Any]) -> None:
-        self.options = options
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
-
-    def load(self) -> Any:
-        from webapp.wsgi import application
-
-        return application
+    return application
 
 
 def prepare_database(settings: WebappSettings) -> str | None:
@@ -107,5 +92,5 @@ def run(args: argparse.Namespace) -> int:
     options = gunicorn_options(
         settings, args.bind, args.workers or settings.workers, args.threads or settings.threads
     )
-    WebappServer(options).run()
+    GunicornServer(options, load_webapp).run()
     return 0

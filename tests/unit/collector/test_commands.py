@@ -10,6 +10,7 @@ import pytest
 
 from antenna import command, submit
 from antenna.config import ConfigurationError, load_collector_settings
+from jansky.gunicorn_server import GunicornServer
 
 
 def test_gunicorn_options_follow_the_settings():
@@ -19,7 +20,8 @@ def test_gunicorn_options_follow_the_settings():
     options = command.gunicorn_options(settings, "127.0.0.1:9", workers=2)
     assert options["worker_class"] == "antenna.worker.CollectorWorker"
     assert (options["timeout"], options["keepalive"], options["workers"]) == (40, 7, 2)
-    assert options["control_socket_disable"] is True
+    server = GunicornServer(options, lambda: None)
+    assert server.cfg.control_socket_disable is True and server.cfg.accesslog == "-"
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from jansky.cli import main
+from jansky.gunicorn_server import GunicornServer
 from webapp.command import gunicorn_options
 from webapp.config import load_webapp_settings
 
@@ -20,7 +21,8 @@ def test_gunicorn_options(tmp_path):
     options = gunicorn_options(settings, "127.0.0.1:9000", workers=2, threads=1)
     assert options["bind"] == "127.0.0.1:9000" and options["workers"] == 2
     assert options["worker_class"] == "sync" and options["timeout"] == 45
-    assert options["control_socket_disable"] is True
+    server = GunicornServer(options, lambda: None)
+    assert server.cfg.control_socket_disable is True and server.cfg.accesslog == "-"
     assert gunicorn_options(settings, "x:1", 1, 4)["worker_class"] == "gthread"
 
 
