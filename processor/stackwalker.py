@@ -111,18 +111,30 @@ class Stackwalker:
     def run(self, dump_path: Path, name: str, evil_json: bytes | None = None) -> StackwalkResult:
         """Walk ``dump_path`` (``name`` labels notes); ``evil_json`` is the raw crash JSON."""
         if dump_path.stat().st_size == 0:
-            return StackwalkResult(
-                json_dump={},
-                return_code=0,
-                status=EMPTY_STATUS,
-                stderr=EMPTY_STDERR,
-                notes=[f"{name}: minidump is empty (0 bytes); stackwalker not run"],
-            )
+            return empty_dump_result(name)
+        self.make_symbol_directories()
+        args = self.command(dump_path, evil_json=evil_json is not None)
+        return interpret(*run_captured(args, evil_json or b"", self.kill_timeout))
+
+    def make_symbol_directories(self) -> None:
+        """The symbols cache and staging folders, which the stackwalker wants to exist."""
         for directory in (self.symbols_cache_path, self.symbols_tmp_path):
             if directory is not None:
                 _make_directory(directory)
-        args = self.command(dump_path, evil_json=evil_json is not None)
-        return interpret(*run_captured(args, evil_json or b"", self.kill_timeout))
+
+    def close(self) -> None:
+        """Nothing to release: each run is its own process."""
+
+
+def empty_dump_result(name: str) -> StackwalkResult:
+    """A 0-byte minidump is not walked (Socorro's shortcut)."""
+    return StackwalkResult(
+        json_dump={},
+        return_code=0,
+        status=EMPTY_STATUS,
+        stderr=EMPTY_STDERR,
+        notes=[f"{name}: minidump is empty (0 bytes); stackwalker not run"],
+    )
 
 
 @functools.cache
