@@ -5,6 +5,8 @@
 //! requests on stdin and answers on stdout (see `protocol`), walks several minidumps at once, and
 //! keeps parsed symbol files in memory (`symbols`), so each is parsed once, not once per crash.
 
+#[cfg(feature = "fault-injection")]
+mod faults;
 mod logs;
 mod memory;
 mod protocol;

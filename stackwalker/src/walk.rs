@@ -64,6 +64,8 @@ pub struct WalkResult {
 
 /// Walk one minidump; log lines go to the walk's log through `tracing`.
 pub async fn walk(request: WalkRequest, cache: Arc<SymbolCache>) -> WalkResult {
+    #[cfg(feature = "fault-injection")]
+    crate::faults::inject(&request.dump);
     let evil = match request.evil_json.as_deref().map(EvilJson::new).transpose() {
         Ok(evil) => evil,
         Err(failure) => {

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from jansky.schemas import Schema, load_schema
-from processor.config import default_stackwalker_path
+from processor.config import CACHED_SERVICE, default_stackwalker_path
 from processor.stackwalker import Stackwalker
 from tests.servers import shared_testdata, unavailable
 
@@ -28,6 +28,26 @@ def stackwalker_path() -> str:
     if not (Path(path).exists() or shutil.which(path)):
         unavailable(f"no minidump-stackwalk binary at {path} (run bin/provision)")
     return path
+
+
+def provisioned(path: Path, tool: str) -> str:
+    """A binary bin/provision builds under ~/.cache/jansky."""
+    if not path.exists():
+        unavailable(f"no {path.name} at {path} (run `bin/provision {tool}`)")
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def service_path() -> str:
+    """The stackwalker service the processor runs."""
+    return provisioned(CACHED_SERVICE, "stackwalker")
+
+
+@pytest.fixture(scope="session")
+def fault_service_path() -> str:
+    """The stackwalker service built with faults on purpose (src/faults.rs)."""
+    faults = CACHED_SERVICE.parents[2] / "stackwalker-faults" / "bin" / CACHED_SERVICE.name
+    return provisioned(faults, "stackwalker-faults")
 
 
 @pytest.fixture
