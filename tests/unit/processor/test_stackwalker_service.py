@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import shutil
 import signal
 import stat
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -16,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from processor.child_process import run_captured
+from processor.config import CACHED_SERVICE
 from processor.service_stackwalker import ServiceStackwalker, service_flags
 from processor.stackwalker import Stackwalker, StackwalkResult
 from processor.stackwalker_service import (
@@ -25,6 +28,7 @@ from processor.stackwalker_service import (
     StackwalkerService,
     rust_minidump_release,
 )
+from tests.unit.processor.conftest import provisioned
 
 KILL_TIMEOUT = 60.0
 
@@ -395,3 +399,68 @@ def test_the_service_refuses_unknown_features(walkers, rust_minidump):
     answer = service.service.request(header, b"", 10)
     assert answer.outcome == "refused"
     assert "unknown features" in (answer.message or "")
+
+
+# ---- generated dumps: real crashes of crashgen, symbolicated with its dump_syms symbols ------
+
+
+@pytest.fixture(scope="session")
+def crashgen_dumps(tmp_path_factory) -> tuple[list[Path], Path]:
+    """One minidump of each kind of crashgen crash, and crashgen's symbol store."""
+    crashgen = Path(
+        provisioned(CACHED_SERVICE.parents[2] / "crashgen" / "bin" / "crashgen", "crashgen")
+    )
+    store = crashgen.parents[1] / "symbols"
+    out = tmp_path_factory.mktemp("crashgen")
+    kinds = subprocess.run(
+        [str(crashgen), "kinds"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert len(kinds) >= 6
+    for kind in kinds:
+        subprocess.run([str(crashgen), "crash", kind, "--out", str(out)], check=True, timeout=120)
+    dumps = sorted(out.glob("*.dmp"))
+    assert len(dumps) == len(kinds)
+    return dumps, store
+
+
+def without_limits_order(walked: tuple[int, bytes, bytes]) -> tuple[int, object, bytes]:
+    """A walk with ``proc_limits.limits`` sorted by name: minidump-stackwalk 0.27.0 prints that
+    list from a HashMap, in a different order at each run of the same dump, so only the order
+    of that list may differ; everything else is compared as printed."""
+    code, output, log = walked
+    if not output:
+        return walked
+    data = json.loads(output)
+    limits = (data.get("proc_limits") or {}).get("limits")
+    if limits:
+        limits.sort(key=lambda limit: limit["name"])
+    return code, data, log
+
+
+def test_minidump_stackwalk_itself_prints_the_limits_in_any_order(stackwalker, crashgen_dumps):
+    dumps, _store = crashgen_dumps
+    outputs = {one_shot_output(stackwalker, dumps[0], None)[1] for _ in range(6)}
+    assert len(outputs) > 1  # the reason for without_limits_order
+    assert len({json.dumps(without_limits_order((0, out, b""))[1]) for out in outputs}) == 1
+
+
+def test_generated_dumps_walk_to_the_bytes_minidump_stackwalk_prints(
+    stackwalker, service_path, crashgen_dumps
+):
+    dumps, store = crashgen_dumps
+    one_shot = dataclasses.replace(stackwalker, symbols_paths=(str(store),))
+    walker = ServiceStackwalker(
+        one_shot, StackwalkerService(ServiceSettings(service_path, 1 << 30, max_memory=0))
+    )
+    try:
+        for dump in dumps:
+            raw_crash = dump.with_suffix(".json").read_bytes()
+            expected = one_shot_output(one_shot, dump, raw_crash)
+            assert expected[0] == 0, expected[2]
+            walked = service_output(walker, dump, raw_crash)
+            assert without_limits_order(walked) == without_limits_order(expected), dump.name
+            frames = walker.run(dump, dump.name, raw_crash).json_dump["crashing_thread"]["frames"]
+            assert any((frame.get("function") or "").startswith("crashgen::") for frame in frames)
+        assert walker.service.stats()["loads"] == 1  # crashgen.sym, parsed once for every dump
+    finally:
+        walker.close()
