@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from jansky.schemas import Schema, load_schema
-from processor.config import CACHED_SERVICE, default_stackwalker_path
+from processor.config import default_stackwalker_path
 from processor.stackwalker import Stackwalker
-from tests.servers import shared_testdata, unavailable
+from tests.servers import provisioned, service_binaries, shared_testdata, unavailable
 
 CRASH_ID = "de1bb258-cbbf-4589-a673-34f800160918"
 
@@ -30,24 +30,16 @@ def stackwalker_path() -> str:
     return path
 
 
-def provisioned(path: Path, tool: str) -> str:
-    """A binary bin/provision builds under ~/.cache/jansky."""
-    if not path.exists():
-        unavailable(f"no {path.name} at {path} (run `bin/provision {tool}`)")
-    return str(path)
-
-
 @pytest.fixture(scope="session")
 def service_path() -> str:
     """The stackwalker service the processor runs."""
-    return provisioned(CACHED_SERVICE, "stackwalker")
+    return provisioned(service_binaries()[0], "stackwalker")
 
 
 @pytest.fixture(scope="session")
 def fault_service_path() -> str:
-    """The stackwalker service built with faults on purpose (src/faults.rs)."""
-    faults = CACHED_SERVICE.parents[2] / "stackwalker-faults" / "bin" / CACHED_SERVICE.name
-    return provisioned(faults, "stackwalker-faults")
+    """The stackwalker service built with faults on purpose (stackwalker/src/faults.rs)."""
+    return provisioned(service_binaries()[1], "stackwalker-faults")
 
 
 @pytest.fixture

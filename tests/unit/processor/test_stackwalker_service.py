@@ -28,7 +28,7 @@ from processor.stackwalker_service import (
     StackwalkerService,
     rust_minidump_release,
 )
-from tests.unit.processor.conftest import provisioned
+from tests.servers import provisioned
 
 KILL_TIMEOUT = 60.0
 
