@@ -18,7 +18,10 @@ from pathlib import Path
 import pytest
 
 from processor.child_process import run_captured
-from processor.config import CACHED_SERVICE
+from processor.config import CACHED_SERVICE, InvalidProcessorSetting, load_processor_settings
+from processor.pipeline import Pipeline
+from processor.rules.stackwalker import MinidumpStackwalkRule
+from processor.rulesets import build_rulesets, make_stackwalker
 from processor.service_stackwalker import ServiceStackwalker, service_flags
 from processor.stackwalker import Stackwalker, StackwalkResult
 from processor.stackwalker_service import (
@@ -29,6 +32,7 @@ from processor.stackwalker_service import (
     rust_minidump_release,
 )
 from tests.servers import provisioned
+from tests.unit.processor.conftest import CRASH_ID, raw_crash
 
 KILL_TIMEOUT = 60.0
 
@@ -464,3 +468,63 @@ def test_generated_dumps_walk_to_the_bytes_minidump_stackwalk_prints(
         assert walker.service.stats()["loads"] == 1  # crashgen.sym, parsed once for every dump
     finally:
         walker.close()
+
+
+# ---- settings: the service by default, one process per crash on request ----------------------
+
+
+def test_the_service_is_the_default_and_process_mode_is_a_setting(tmp_path):
+    settings = load_processor_settings({"DATA_DIR": str(tmp_path)})
+    assert settings.stackwalker_mode == "service"
+    assert (settings.service_cache_size, settings.service_max_memory) == (2 << 30, 6 << 30)
+    assert isinstance(make_stackwalker(settings), ServiceStackwalker)
+    settings = load_processor_settings(
+        {
+            "DATA_DIR": str(tmp_path),
+            "STACKWALKER_MODE": "process",
+            "STACKWALKER_SERVICE_CACHE_SIZE": "512mb",
+        }
+    )
+    assert isinstance(make_stackwalker(settings), Stackwalker)
+    assert settings.service_cache_size == 512 << 20
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("STACKWALKER_MODE", "threads", "STACKWALKER_MODE must be one of service, process"),
+        ("STACKWALKER_SERVICE_CACHE_SIZE", "lots", "STACKWALKER_SERVICE_CACHE_SIZE"),
+        ("STACKWALKER_SERVICE_MAX_MEMORY", "-1gb", "STACKWALKER_SERVICE_MAX_MEMORY"),
+        ("STACKWALKER_SERVICE_THREADS", "-2", "STACKWALKER_SERVICE_THREADS must be 0 or more"),
+    ],
+)
+def test_bad_service_settings_are_refused(tmp_path, key, value, message):
+    with pytest.raises(InvalidProcessorSetting, match=message):
+        load_processor_settings({"DATA_DIR": str(tmp_path), key: value})
+
+
+def test_extra_args_the_service_does_not_take_are_refused_at_startup(tmp_path):
+    settings = load_processor_settings(
+        {"DATA_DIR": str(tmp_path), "STACKWALKER_EXTRA_ARGS": "--use-local-debuginfo"}
+    )
+    with pytest.raises(ValueError, match="STACKWALKER_MODE=process"):
+        make_stackwalker(settings)
+
+
+def test_closing_the_pipeline_stops_the_service(walkers, schema, rust_minidump, tmp_path):
+    _one_shot, walker = walkers
+    pipeline = Pipeline(build_rulesets(schema, MinidumpStackwalkRule(walker)))
+    processed = pipeline.process(
+        CRASH_ID,
+        "default",
+        raw_crash(),
+        {"upload_file_minidump": rust_minidump / "test.dmp"},
+        {},
+        tmp_path,
+    )
+    assert processed["signature"] == "(anonymous namespace)::CrashFunction"
+    pid = walker.service.pid
+    assert pid is not None
+    pipeline.close()
+    assert walker.service.pid is None
+    assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text()
