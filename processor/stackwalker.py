@@ -68,21 +68,11 @@ class Stackwalker:
         The sidecar ``<binary>.version.json`` (``{"sha": ..., "date": ...}``) tells builds of
         the same release apart. Raises StackwalkerUnavailable if the binary does not run.
         """
-        try:
-            completed = subprocess.run(
-                [self.path, "--version"], capture_output=True, text=True, timeout=30, check=False
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise StackwalkerUnavailable(
-                f"cannot run the stackwalker {self.path!r}: {exc}; install it with "
-                "`bin/provision` or set STACKWALKER_PATH"
-            ) from exc
-        if completed.returncode != 0:
-            raise StackwalkerUnavailable(
-                f"{self.path} --version exited with {completed.returncode}: "
-                f"{completed.stderr.strip()[:200]}; set STACKWALKER_PATH to a working binary"
-            )
-        version = completed.stdout.strip()
+        version = program_version(
+            self.path,
+            "the stackwalker",
+            "install it with `bin/provision`, or set STACKWALKER_PATH to a working binary",
+        )
         build = read_build_sidecar(Path(shutil.which(self.path) or self.path))
         return f"{version} ({build})" if build else version
 
@@ -135,6 +125,26 @@ def empty_dump_result(name: str) -> StackwalkResult:
         stderr=EMPTY_STDERR,
         notes=[f"{name}: minidump is empty (0 bytes); stackwalker not run"],
     )
+
+
+def program_version(
+    path: str, label: str, hint: str, unavailable: type[StackwalkerUnavailable] | None = None
+) -> str:
+    """The output of ``path --version``; ``unavailable`` (StackwalkerUnavailable by default),
+    ending with ``hint``, when the program does not run."""
+    error = unavailable or StackwalkerUnavailable
+    try:
+        completed = subprocess.run(
+            [path, "--version"], capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise error(f"cannot run {label} {path!r}: {exc}; {hint}") from exc
+    if completed.returncode != 0:
+        raise error(
+            f"{path} --version exited with {completed.returncode}: "
+            f"{completed.stderr.strip()[:200]}; {hint}"
+        )
+    return completed.stdout.strip()
 
 
 @functools.cache

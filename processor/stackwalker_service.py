@@ -37,7 +37,7 @@ from typing import Any, BinaryIO
 
 from jansky.fileio import write_all
 from processor.metrics import METRICS
-from processor.stackwalker import StackwalkerUnavailable
+from processor.stackwalker import StackwalkerUnavailable, program_version
 
 logger = logging.getLogger(__name__)
 
@@ -102,20 +102,12 @@ class ServiceSettings:
 
 def service_version(path: str) -> str:
     """``jansky-stackwalker X (rust-minidump Y)``; ServiceUnavailable if it does not run."""
-    try:
-        completed = subprocess.run(
-            [path, "--version"], capture_output=True, text=True, timeout=30, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise ServiceUnavailable(
-            f"cannot run the stackwalker service {path!r}: {exc}; build it with "
-            "`bin/provision stackwalker`, or set STACKWALKER_MODE=process"
-        ) from exc
-    if completed.returncode != 0:
-        raise ServiceUnavailable(
-            f"{path} --version exited with {completed.returncode}: {completed.stderr.strip()[:200]}"
-        )
-    return completed.stdout.strip()
+    return program_version(
+        path,
+        "the stackwalker service",
+        "build it with `bin/provision stackwalker`, or set STACKWALKER_MODE=process",
+        ServiceUnavailable,
+    )
 
 
 def rust_minidump_release(version: str) -> str | None:
