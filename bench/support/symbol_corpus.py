@@ -5,14 +5,17 @@ Real products ship symbol files of 100 MB to 1 GB (a browser's main library), an
 is most of what a stackwalk costs. The corpus is made here, from sources, with the project's own
 tools:
 
-1. a large program built with debug information: MinIO (the version bin/provision pins), built
-   from its Go sources with DWARF and without optimisation or inlining
-   (``-gcflags=all=-N -l``), as a debug build is;
-2. its Breakpad symbol file, made by the provisioned ``dump_syms``;
-3. minidumps of the running program, written by ``crashgen snapshot`` (minidump-writer, the
-   same out-of-process writer crashgen's crash monitor uses), a few seconds apart while it
-   serves requests: every thread's stack runs through the program, so each walk needs its
-   symbols.
+1. a large program built with full debug information: the stackwalker service itself
+   (``stackwalker/``: tokio, reqwest, rustls, the rust-minidump crates, ...), built from its lock
+   file in release mode with ``debug = "full"``, in a target folder of the corpus's own;
+2. its Breakpad symbol file, made by the provisioned ``dump_syms`` with inline records
+   (``--inlines``, as Mozilla makes Firefox's);
+3. minidumps of that program running, written by ``crashgen snapshot`` (minidump-writer, the
+   out-of-process writer crashgen's crash monitor uses) while it walks the test dumps: every
+   thread's stack runs through the program, so each walk needs its symbols.
+
+(A Go program was tried first: MinIO's symbol file is 66-82 MB, and minidump-writer reads a
+code id for Go binaries that dump_syms does not write, so its symbols are never found.)
 
 It lives in ``~/.cache/jansky/bench/symbol-corpus`` (not in the project) and is reused when
 present; ``--rebuild`` makes it again.
@@ -25,14 +28,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
-import socket
+import struct
 import subprocess
 import sys
-import tempfile
+import threading
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,16 +41,10 @@ CACHE = Path(os.environ.get("JANSKY_CACHE_DIR", Path.home() / ".cache" / "jansky
 CORPUS = CACHE / "bench" / "symbol-corpus"
 DUMP_SYMS = CACHE / "cargo" / "bin" / "dump_syms"
 CRASHGEN = CACHE / "crashgen" / "bin" / "crashgen"
+TESTDATA = Path(os.environ.get("JANSKY_TESTDATA_DIR", ROOT.parent / "shared" / "testdata"))
 MIN_SYMBOL_BYTES = 100_000_000
 MANIFEST = "manifest.json"
-
-
-def minio_version() -> str:
-    """The MinIO version bin/provision pins (one pin for the project)."""
-    match = re.search(r"^MINIO_VERSION=(\S+)$", (ROOT / "bin" / "provision").read_text(), re.M)
-    if not match:
-        sys.exit("cannot find MINIO_VERSION in bin/provision")
-    return match.group(1)
+PROGRAM = "jansky-stackwalker"
 
 
 def run(args: list[str], **kwargs) -> subprocess.CompletedProcess:
@@ -58,18 +53,20 @@ def run(args: list[str], **kwargs) -> subprocess.CompletedProcess:
 
 
 def build_program(corpus: Path) -> Path:
-    """MinIO built from source with DWARF, without optimisation or inlining."""
-    binary = corpus / "bin" / "minio"
+    """The stackwalker service built with full debug information (its own target folder)."""
+    binary = corpus / "bin" / PROGRAM
     if binary.exists():
         return binary
-    if not shutil.which("go"):
-        sys.exit("building the corpus needs the go toolchain")
-    print("building MinIO with debug information (several minutes on two cores)", flush=True)
-    env = {**os.environ, "GOBIN": str(binary.parent), "CGO_ENABLED": "0"}
-    run(
-        ["go", "install", "-gcflags=all=-N -l", f"github.com/minio/minio@{minio_version()}"],
-        env=env,
-    )
+    if not shutil.which("cargo"):
+        sys.exit("building the corpus needs cargo")
+    print("building the stackwalker with full debug information (minutes on two cores)")
+    target = corpus / "target"
+    env = {**os.environ, "CARGO_TARGET_DIR": str(target), "CARGO_PROFILE_RELEASE_DEBUG": "full"}
+    manifest = ROOT / "stackwalker" / "Cargo.toml"
+    run(["cargo", "build", "--release", "--locked", "--manifest-path", str(manifest)], env=env)
+    binary.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(target / "release" / PROGRAM, binary)
+    shutil.rmtree(target)  # gigabytes of objects with debug information
     return binary
 
 
@@ -80,7 +77,8 @@ def make_symbols(binary: Path, corpus: Path) -> Path:
     if not found:
         if not DUMP_SYMS.exists():
             sys.exit(f"no dump_syms at {DUMP_SYMS}: run `bin/provision dump_syms`")
-        run([str(DUMP_SYMS), "--store", str(store), str(binary)], stdout=subprocess.DEVNULL)
+        command = [str(DUMP_SYMS), "--inlines", "--store", str(store), str(binary)]
+        run(command, stdout=subprocess.DEVNULL)
         found = sorted(store.rglob("*.sym"))
     symbols = found[0]
     size = symbols.stat().st_size
@@ -89,56 +87,61 @@ def make_symbols(binary: Path, corpus: Path) -> Path:
     return symbols
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def frame(header: dict, body: bytes = b"") -> bytes:
+    """One request in the service's protocol (stackwalker/src/protocol.rs)."""
+    encoded = json.dumps(header).encode()
+    return struct.pack("<II", 4 + len(encoded) + len(body), len(encoded)) + encoded + body
+
+
+def keep_walking(service: subprocess.Popen, stop: threading.Event) -> None:
+    """Send walks of the test dumps, a few at a time, until ``stop``; drain the answers."""
+    assert service.stdin is not None and service.stdout is not None
+    dumps = sorted((TESTDATA / "rust-minidump").glob("*.dmp"))
+    symbols = {"paths": [str(TESTDATA / "rust-minidump" / "symbols")]}
+    answers = threading.Thread(target=drain, args=(service.stdout,), daemon=True)
+    answers.start()
+    request = 0
+    while not stop.is_set():
+        for dump in dumps:
+            request += 1
+            header = {"id": request, "dump": str(dump), "symbols": symbols}
+            service.stdin.write(frame(header))
+        service.stdin.flush()
+        time.sleep(0.01)
+
+
+def drain(stream) -> None:
+    while stream.read(1 << 16):
+        pass
 
 
 def snapshot_dumps(binary: Path, corpus: Path, count: int) -> list[Path]:
-    """Minidumps of the running program, taken while it serves requests."""
+    """Minidumps of the running program, taken while it walks minidumps."""
     if not CRASHGEN.exists():
         sys.exit(f"no crashgen at {CRASHGEN}: run `bin/provision crashgen`")
+    if not (TESTDATA / "rust-minidump").is_dir():
+        sys.exit(f"no test dumps under {TESTDATA} (set JANSKY_TESTDATA_DIR)")
     dumps = corpus / "dumps"
     dumps.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="corpus-minio-") as data:
-        env = {
-            **os.environ,
-            "MINIO_ROOT_USER": "corpus",
-            "MINIO_ROOT_PASSWORD": "corpus-password",
-            "MINIO_BROWSER": "off",
-        }
-        server = subprocess.Popen(
-            [str(binary), "server", data, "--address", f"127.0.0.1:{port}", "--quiet"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            health = f"http://127.0.0.1:{port}/minio/health/live"
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    urllib.request.urlopen(health, timeout=2).close()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline or server.poll() is not None:
-                        sys.exit("the corpus program did not start")
-                    time.sleep(0.5)
-            taken = []
-            for index in range(count):
-                # Some requests between snapshots, so the threads are caught doing other things.
-                for _ in range(20):
-                    urllib.request.urlopen(health, timeout=2).close()
-                path = dumps / f"minio-{index:02d}.dmp"
-                run([str(CRASHGEN), "snapshot", str(server.pid), "--out", str(path)])
-                taken.append(path)
-                time.sleep(0.5)
-            return taken
-        finally:
-            server.terminate()
-            server.wait(30)
+    service = subprocess.Popen(
+        [str(binary), "--max-walks=4"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    stop = threading.Event()
+    walker = threading.Thread(target=keep_walking, args=(service, stop), daemon=True)
+    walker.start()
+    try:
+        time.sleep(1)
+        taken = []
+        for index in range(count):
+            path = dumps / f"{PROGRAM}-{index:02d}.dmp"
+            run([str(CRASHGEN), "snapshot", str(service.pid), "--out", str(path)])
+            taken.append(path)
+            time.sleep(0.3)
+        return taken
+    finally:
+        stop.set()
+        service.kill()
+        service.wait(30)
 
 
 def ensure_corpus(dumps: int = 8, rebuild: bool = False) -> dict:

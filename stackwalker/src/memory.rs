@@ -1,12 +1,15 @@
 //! Memory accounting: how many bytes a parsed symbol file holds, and the heap in use.
 //!
 //! The symbol cache is bounded in bytes, so it needs the size of each parsed symbol file. The
-//! parser's types are private to breakpad-symbols, so instead of estimating from the structure the
 //! allocator counts: every thread keeps the net bytes it allocated, and [`Accounted`] adds up the
 //! change over each poll of the future that locates and parses one symbol file. What the parse
-//! freed again (buffers, the downloaded text) cancels out; what remains is the parsed file.
+//! freed again (its buffers) cancels out; what remains is the parsed file. A download frees, in
+//! those polls, buffers that the HTTP client's own tasks allocated, so [`structural_size`] (the
+//! file's records, counted from its public fields) is the floor of the measure.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::collections::HashMap;
+use std::mem::size_of;
 use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
@@ -96,6 +99,47 @@ impl<F: Future> Future for Accounted<F> {
     }
 }
 
+/// The bytes a parsed symbol file's records take at least: its tables and their strings.
+pub fn structural_size(file: &breakpad_symbols::SymbolFile) -> u64 {
+    fn vec_bytes<T>(items: &Vec<T>) -> usize {
+        items.capacity() * size_of::<T>()
+    }
+    fn range_map_bytes<V: Clone + std::fmt::Debug + Eq>(
+        map: &range_map::RangeMap<u64, V>,
+    ) -> usize {
+        map.num_ranges() * size_of::<(range_map::Range<u64>, V)>()
+    }
+    fn strings(map: &HashMap<u32, String>) -> usize {
+        map.values()
+            .map(|text| text.capacity() + size_of::<(u32, String)>())
+            .sum()
+    }
+    let mut total = size_of::<breakpad_symbols::SymbolFile>()
+        + strings(&file.files)
+        + strings(&file.inline_origins)
+        + vec_bytes(&file.publics)
+        + file.publics.iter().map(|public| public.name.capacity()).sum::<usize>()
+        + range_map_bytes(&file.functions)
+        + range_map_bytes(&file.cfi_stack_info)
+        + range_map_bytes(&file.win_stack_framedata_info)
+        + range_map_bytes(&file.win_stack_fpo_info);
+    for (_, function) in file.functions.ranges_values() {
+        total += function.name.capacity()
+            + range_map_bytes(&function.lines)
+            + vec_bytes(&function.inlinees);
+    }
+    for (_, cfi) in file.cfi_stack_info.ranges_values() {
+        total += cfi.init.rules.capacity()
+            + vec_bytes(&cfi.add_rules)
+            + cfi
+                .add_rules
+                .iter()
+                .map(|rules| rules.rules.capacity())
+                .sum::<usize>();
+    }
+    total as u64
+}
+
 /// Return freed memory to the system after evictions (glibc keeps it otherwise).
 pub fn release_free_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -135,6 +179,29 @@ mod tests {
         }));
         assert_eq!(kept.len(), 300_000);
         assert!((300_000..310_000).contains(&bytes), "{bytes}");
+    }
+
+    #[test]
+    fn the_structural_size_is_what_the_parse_allocated() {
+        let mut text = String::from("MODULE Linux x86_64 ABCDEF0123456789ABCDEF01234567890 app\n");
+        text.push_str("FILE 0 app.c\n");
+        for index in 0..2000u64 {
+            let address = 0x1000 + index * 0x20;
+            text.push_str(&format!("FUNC {address:x} 20 0 function_number_{index}\n"));
+            text.push_str(&format!("{address:x} 10 {} 0\n", index + 1));
+            text.push_str(&format!("{:x} 10 {} 0\n", address + 0x10, index + 2));
+            text.push_str(&format!("STACK CFI INIT {address:x} 20 .cfa: $rsp 8 + .ra: .cfa -8 + ^\n"));
+        }
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let (file, measured) = runtime.block_on(Accounted::new(async {
+            breakpad_symbols::SymbolFile::from_bytes(text.as_bytes()).unwrap()
+        }));
+        // The records are nearly all of it: the two agree within a few kilobytes.
+        let floor = structural_size(&file);
+        assert!(floor > 2000 * 48, "{floor}");
+        assert!(floor.abs_diff(measured) < 4096, "{floor} against {measured}");
     }
 
     #[test]

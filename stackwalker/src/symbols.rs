@@ -24,7 +24,7 @@ use minidump_unwind::{http_symbol_supplier, simple_symbol_supplier, SymbolProvid
 use serde::{Deserialize, Serialize};
 use tokio::sync::OnceCell;
 
-use crate::memory::{release_free_memory, Accounted};
+use crate::memory::{release_free_memory, structural_size, Accounted};
 
 /// Where symbols come from: minidump-stackwalk's `--symbols-url`, `--symbols-path`,
 /// `--symbols-cache`, `--symbols-tmp` and `--symbols-download-timeout-secs`.
@@ -299,6 +299,7 @@ impl SymbolCache {
         stats.load_seconds += started.elapsed().as_secs_f64();
         let located = located.map_err(|error| Missing::from(&error))?;
         stats.loads += 1;
+        let bytes = bytes.max(structural_size(&located.symbols));
         let symbols = Arc::new(LoadedSymbols {
             file: located.symbols,
             extra_debug_info: located.extra_debug_info,
