@@ -288,8 +288,13 @@ def processes_throughput(
     """
     backends = Backends(env)
     ids = [backends.submit(dump, name, publish=False) for name, dump in dumps]
+    # One stackwalker process per crash, as the bare runs it is compared with (3. compares modes).
     process = start_processor(
-        env, workdir, PROCESSOR_PROCESSES=str(processes), PROCESSOR_IDLE_SECONDS="0.05"
+        env,
+        workdir,
+        PROCESSOR_PROCESSES=str(processes),
+        PROCESSOR_IDLE_SECONDS="0.05",
+        STACKWALKER_MODE="process",
     )
     try:
         time.sleep(3)  # startup: imports, the stackwalker check, connections
@@ -463,7 +468,8 @@ def run(
     if measured:
         p90 = measured[min(len(measured) - 1, int(len(measured) * 0.9))]
         print(
-            f"queued -> searchable at {args.rate:.0f} crashes/s ({len(measured)} crashes): "
+            f"queued -> searchable at {args.rate:.0f} crashes/s ({len(measured)} crashes, "
+            "stackwalker service): "
             f"p50 {statistics.median(measured):.2f} s, p90 {p90:.2f} s, "
             f"max {measured[-1]:.2f} s (target p50 < 2 s)"
         )
