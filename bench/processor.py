@@ -30,9 +30,11 @@ nothing is asserted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import os
 import resource
+import shutil
 import signal
 import statistics
 import subprocess
@@ -41,6 +43,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -369,7 +372,7 @@ def main() -> None:
         "--stackwalker-rounds", type=int, default=3, help="rounds of the stackwalker comparison"
     )
     parser.add_argument(
-        "--large-crashes", type=int, default=24, help="crashes per run on the large corpus"
+        "--large-crashes", type=int, default=16, help="crashes per run on the large corpus"
     )
     parser.add_argument(
         "--no-large-corpus", action="store_true", help="skip the large-symbol corpus"
@@ -487,7 +490,9 @@ def compare_stackwalkers(
     """Bare minidump-stackwalk, the processor with one per crash, the processor with the
     service: on the test dumps, then on the large-symbol corpus."""
     corpora = [("the test dumps", dumps, [str(DUMPS_DIR / "symbols")], 1.2)]
-    if not args.no_large_corpus:
+    if args.servers:
+        print("(the large-symbol corpus runs on files + SQLite only: its dumps are ~200 MB)")
+    elif not args.no_large_corpus:
         manifest = ensure_corpus()
         large = [(Path(path).name, Path(path).read_bytes()) for path in manifest["dumps"]]
         sizes = ", ".join(f"{size / 1e6:.0f} MB" for size in manifest["symbol_files"].values())
@@ -498,6 +503,20 @@ def compare_stackwalkers(
         corpora.append(("the large-symbol corpus", crashes, [manifest["symbols_path"]], 5.0))
     for title, crashes, symbols, target in corpora:
         compare_on(title, crashes, symbols, target, env, workdir, cores, args.stackwalker_rounds)
+
+
+@contextlib.contextmanager
+def fresh_data_dir(env: dict[str, str], folder: Path) -> Iterator[dict[str, str]]:
+    """A DATA_DIR of its own for one run, deleted after it (the large corpus's dumps are about
+    200 MB each, stored once per crash)."""
+    if "STORAGE_URL" in env:
+        yield env
+        return
+    data_dir = folder / f"var-{uuid.uuid4().hex[:6]}"
+    try:
+        yield {**env, "DATA_DIR": str(data_dir)}
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def compare_on(
@@ -538,7 +557,8 @@ def compare_on(
         for at_once in (cores, cores * 2):
             rate, cpu = bare_throughput(one_shot, paths, folder, at_once)
             record(f"bare minidump-stackwalk, {at_once} at once", rate, cpu)
-        rate, cpu, _ = processor_throughput(Backends(env), one_shot, crashes, threads, {})
+        with fresh_data_dir(env, folder) as run_env:
+            rate, cpu, _ = processor_throughput(Backends(run_env), one_shot, crashes, threads, {})
         record(f"processor, one minidump-stackwalk per crash, {threads} threads", rate, cpu)
         service = StackwalkerService(
             ServiceSettings(
@@ -546,7 +566,8 @@ def compare_on(
             )
         )
         walker = ServiceStackwalker(one_shot, service)
-        rate, cpu, _ = processor_throughput(Backends(env), walker, crashes, threads, {})
+        with fresh_data_dir(env, folder) as run_env:
+            rate, cpu, _ = processor_throughput(Backends(run_env), walker, crashes, threads, {})
         record(f"processor, stackwalker service, {threads} threads", rate, cpu)
         peaks.append(service.peak_memory())
     for label, values in rates.items():

@@ -5,17 +5,21 @@ Real products ship symbol files of 100 MB to 1 GB (a browser's main library), an
 is most of what a stackwalk costs. The corpus is made here, from sources, with the project's own
 tools:
 
-1. a large program built with full debug information: the stackwalker service itself
-   (``stackwalker/``: tokio, reqwest, rustls, the rust-minidump crates, ...), built from its lock
-   file in release mode with ``debug = "full"``, in a target folder of the corpus's own;
+1. a large program built with debug information from Go sources: MinIO (the version
+   bin/provision pins) together with eight of the largest AWS SDK clients (aws-sdk-go v1, which
+   MinIO already depends on), with aggressive inlining (``-gcflags=all=-l=4``) and linked by the
+   system linker (``-linkmode=external``: minidump-writer finds the GNU build id there, the id
+   ``dump_syms`` names the symbols by; with Go's own linker it does not);
 2. its Breakpad symbol file, made by the provisioned ``dump_syms`` with inline records
    (``--inlines``, as Mozilla makes Firefox's);
-3. minidumps of that program running, written by ``crashgen snapshot`` (minidump-writer, the
-   out-of-process writer crashgen's crash monitor uses) while it walks the test dumps: every
-   thread's stack runs through the program, so each walk needs its symbols.
+3. minidumps of the program running as a MinIO server, written by ``crashgen snapshot``
+   (minidump-writer, the out-of-process writer crashgen's crash monitor uses): every thread's
+   stack runs through the program, so each walk needs its symbols. They are about 200 MB each:
+   minidump-writer copies a thread's stack from its stack pointer to the end of its mapping,
+   and one of the Go runtime's threads always has its stack in a mapping that large.
 
-(A Go program was tried first: MinIO's symbol file is 66-82 MB, and minidump-writer reads a
-code id for Go binaries that dump_syms does not write, so its symbols are never found.)
+(MinIO alone gives 66 MB of symbols, 82 MB with inline records and 94 MB with more inlining;
+the stackwalker service built with full debug information gives 28-37 MB.)
 
 It lives in ``~/.cache/jansky/bench/symbol-corpus`` (not in the project) and is reused when
 present; ``--rebuild`` makes it again.
@@ -28,12 +32,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
-import struct
+import socket
 import subprocess
 import sys
-import threading
+import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,10 +47,49 @@ CACHE = Path(os.environ.get("JANSKY_CACHE_DIR", Path.home() / ".cache" / "jansky
 CORPUS = CACHE / "bench" / "symbol-corpus"
 DUMP_SYMS = CACHE / "cargo" / "bin" / "dump_syms"
 CRASHGEN = CACHE / "crashgen" / "bin" / "crashgen"
-TESTDATA = Path(os.environ.get("JANSKY_TESTDATA_DIR", ROOT.parent / "shared" / "testdata"))
 MIN_SYMBOL_BYTES = 100_000_000
 MANIFEST = "manifest.json"
-PROGRAM = "jansky-stackwalker"
+PROGRAM = "minio-aws"
+AWS_SDK_VERSION = "v1.55.7"
+AWS_CLIENTS = {
+    "cloudformation": "CloudFormation",
+    "ec2": "EC2",
+    "glue": "Glue",
+    "iot": "IoT",
+    "quicksight": "QuickSight",
+    "rds": "RDS",
+    "sagemaker": "SageMaker",
+    "ssm": "SSM",
+}
+
+
+def minio_version() -> str:
+    """The MinIO version bin/provision pins (one pin for the project)."""
+    match = re.search(r"^MINIO_VERSION=(\S+)$", (ROOT / "bin" / "provision").read_text(), re.M)
+    if not match:
+        sys.exit("cannot find MINIO_VERSION in bin/provision")
+    return match.group(1)
+
+
+def program_source() -> str:
+    """MinIO's main, with the AWS clients' types kept (their methods are linked in: MinIO's
+    templates use reflection, so the linker keeps every method of a type in an interface)."""
+    imports = "".join(
+        f'\t"github.com/aws/aws-sdk-go/service/{name}"\n' for name in sorted(AWS_CLIENTS)
+    )
+    clients = "".join(f"\t(*{name}.{kind})(nil),\n" for name, kind in sorted(AWS_CLIENTS.items()))
+    return (
+        'package main\n\nimport (\n\t"fmt"\n\t"os"\n\n'
+        + imports
+        + '\tminio "github.com/minio/minio/cmd"\n)\n\n'
+        + "var clients = []interface{}{\n"
+        + clients
+        + "}\n\n"
+        + "func main() {\n"
+        + '\tif len(os.Args) > 1 && os.Args[1] == "clients" {\n'
+        + "\t\tfmt.Println(len(clients))\n\t\treturn\n\t}\n"
+        + "\tminio.Main(os.Args)\n}\n"
+    )
 
 
 def run(args: list[str], **kwargs) -> subprocess.CompletedProcess:
@@ -53,20 +98,36 @@ def run(args: list[str], **kwargs) -> subprocess.CompletedProcess:
 
 
 def build_program(corpus: Path) -> Path:
-    """The stackwalker service built with full debug information (its own target folder)."""
+    """The program, built from its Go sources with DWARF (the module proxy brings them)."""
     binary = corpus / "bin" / PROGRAM
     if binary.exists():
         return binary
-    if not shutil.which("cargo"):
-        sys.exit("building the corpus needs cargo")
-    print("building the stackwalker with full debug information (minutes on two cores)")
-    target = corpus / "target"
-    env = {**os.environ, "CARGO_TARGET_DIR": str(target), "CARGO_PROFILE_RELEASE_DEBUG": "full"}
-    manifest = ROOT / "stackwalker" / "Cargo.toml"
-    run(["cargo", "build", "--release", "--locked", "--manifest-path", str(manifest)], env=env)
-    binary.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(target / "release" / PROGRAM, binary)
-    shutil.rmtree(target)  # gigabytes of objects with debug information
+    if not shutil.which("go") or not shutil.which("cc"):
+        sys.exit("building the corpus needs the go toolchain and a C compiler (for linking)")
+    print("building MinIO and AWS clients with debug information (minutes on two cores)")
+    source = corpus / "src"
+    source.mkdir(parents=True, exist_ok=True)
+    (source / "main.go").write_text(program_source())
+    (source / "go.mod").write_text(
+        f"module jansky.bench/{PROGRAM}\n\ngo 1.24\n\nrequire (\n"
+        f"\tgithub.com/aws/aws-sdk-go {AWS_SDK_VERSION}\n"
+        f"\tgithub.com/minio/minio {minio_version()}\n)\n"
+    )
+    env = {**os.environ, "CGO_ENABLED": "1"}
+    run(["go", "mod", "tidy"], cwd=source, env=env)
+    run(
+        [
+            "go",
+            "build",
+            "-gcflags=all=-l=4",
+            "-ldflags=-linkmode=external",
+            "-o",
+            str(binary),
+            ".",
+        ],
+        cwd=source,
+        env=env,
+    )
     return binary
 
 
@@ -87,64 +148,59 @@ def make_symbols(binary: Path, corpus: Path) -> Path:
     return symbols
 
 
-def frame(header: dict, body: bytes = b"") -> bytes:
-    """One request in the service's protocol (stackwalker/src/protocol.rs)."""
-    encoded = json.dumps(header).encode()
-    return struct.pack("<II", 4 + len(encoded) + len(body), len(encoded)) + encoded + body
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
-def keep_walking(service: subprocess.Popen, stop: threading.Event) -> None:
-    """Send walks of the test dumps, a few at a time, until ``stop``; drain the answers."""
-    assert service.stdin is not None and service.stdout is not None
-    dumps = sorted((TESTDATA / "rust-minidump").glob("*.dmp"))
-    symbols = {"paths": [str(TESTDATA / "rust-minidump" / "symbols")]}
-    answers = threading.Thread(target=drain, args=(service.stdout,), daemon=True)
-    answers.start()
-    request = 0
-    while not stop.is_set():
-        for dump in dumps:
-            request += 1
-            header = {"id": request, "dump": str(dump), "symbols": symbols}
-            service.stdin.write(frame(header))
-        service.stdin.flush()
-        time.sleep(0.01)
-
-
-def drain(stream) -> None:
-    while stream.read(1 << 16):
-        pass
+def wait_until_serving(server: subprocess.Popen, health: str) -> None:
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            urllib.request.urlopen(health, timeout=2).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                sys.exit("the corpus program did not start")
+            time.sleep(0.5)
 
 
 def snapshot_dumps(binary: Path, corpus: Path, count: int) -> list[Path]:
-    """Minidumps of the running program, taken while it walks minidumps."""
+    """Minidumps of the program running as a MinIO server."""
     if not CRASHGEN.exists():
         sys.exit(f"no crashgen at {CRASHGEN}: run `bin/provision crashgen`")
-    if not (TESTDATA / "rust-minidump").is_dir():
-        sys.exit(f"no test dumps under {TESTDATA} (set JANSKY_TESTDATA_DIR)")
     dumps = corpus / "dumps"
     dumps.mkdir(parents=True, exist_ok=True)
-    service = subprocess.Popen(
-        [str(binary), "--max-walks=4"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
-    )
-    stop = threading.Event()
-    walker = threading.Thread(target=keep_walking, args=(service, stop), daemon=True)
-    walker.start()
-    try:
-        time.sleep(1)
-        taken = []
-        for index in range(count):
-            path = dumps / f"{PROGRAM}-{index:02d}.dmp"
-            run([str(CRASHGEN), "snapshot", str(service.pid), "--out", str(path)])
-            taken.append(path)
-            time.sleep(0.3)
-        return taken
-    finally:
-        stop.set()
-        service.kill()
-        service.wait(30)
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="corpus-minio-") as data:
+        env = {
+            **os.environ,
+            "MINIO_ROOT_USER": "corpus",
+            "MINIO_ROOT_PASSWORD": "corpus-password",
+            "MINIO_BROWSER": "off",
+        }
+        server = subprocess.Popen(
+            [str(binary), "server", data, "--address", f"127.0.0.1:{port}", "--quiet"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_until_serving(server, f"http://127.0.0.1:{port}/minio/health/live")
+            taken = []
+            for index in range(count):
+                time.sleep(1)  # the threads caught doing different things
+                path = dumps / f"{PROGRAM}-{index:02d}.dmp"
+                run([str(CRASHGEN), "snapshot", str(server.pid), "--out", str(path)])
+                taken.append(path)
+            return taken
+        finally:
+            server.terminate()
+            server.wait(30)
 
 
-def ensure_corpus(dumps: int = 8, rebuild: bool = False) -> dict:
+def ensure_corpus(dumps: int = 4, rebuild: bool = False) -> dict:
     """The corpus manifest (symbols paths, dumps, sizes), building what is missing."""
     manifest_path = CORPUS / MANIFEST
     if rebuild and CORPUS.exists():
@@ -168,7 +224,7 @@ def ensure_corpus(dumps: int = 8, rebuild: bool = False) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dumps", type=int, default=8, help="minidumps to take (default 8)")
+    parser.add_argument("--dumps", type=int, default=4, help="minidumps to take (default 4)")
     parser.add_argument("--rebuild", action="store_true", help="make the corpus again")
     args = parser.parse_args()
     manifest = ensure_corpus(args.dumps, args.rebuild)
