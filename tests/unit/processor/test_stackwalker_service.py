@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 import shutil
@@ -13,6 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -528,3 +530,52 @@ def test_closing_the_pipeline_stops_the_service(walkers, schema, rust_minidump, 
     pipeline.close()
     assert walker.service.pid is None
     assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text()
+
+
+# ---- symbols from a symbol server (a loopback HTTP server), downloaded and cached ------------
+
+
+@pytest.fixture
+def symbol_server(rust_minidump) -> Iterator[str]:
+    """The test symbols served over HTTP on the loopback, as a symbol server serves them."""
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(rust_minidump / "symbols"))
+    SimpleHTTPRequestHandler.log_message = lambda *args: None  # type: ignore[method-assign]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+def test_symbols_from_a_symbol_server_give_minidump_stackwalks_output(
+    stackwalker, service_path, rust_minidump, symbol_server, tmp_path
+):
+    def walker_with_cache(name: str) -> Stackwalker:
+        return dataclasses.replace(
+            stackwalker,
+            symbols_paths=(),
+            symbols_urls=(symbol_server,),
+            symbols_cache_path=tmp_path / name / "cache",
+            symbols_tmp_path=tmp_path / name / "tmp",
+        )
+
+    one_shot, for_service = walker_with_cache("one-shot"), walker_with_cache("service")
+    for_service.make_symbol_directories()  # as ServiceStackwalker.run does
+    service = ServiceStackwalker(
+        for_service, StackwalkerService(ServiceSettings(service_path, 1 << 30, max_memory=0))
+    )
+    try:
+        for dump in (rust_minidump / "test.dmp", rust_minidump / "pipeline-inlines-macos-segv.dmp"):
+            downloaded = one_shot_output(one_shot, dump, None)  # downloads into its cache
+            assert b'"symbol_url":"http://127.0.0.1' in downloaded[1]
+            assert service_output(service, dump, None) == downloaded, dump.name
+            # Again: minidump-stackwalk reads its disk cache, the service its memory.
+            assert one_shot_output(one_shot, dump, None) == downloaded
+            assert service_output(service, dump, None) == downloaded
+        # The service downloaded into its own disk cache as minidump-stackwalk does.
+        cached = sorted(path.name for path in (tmp_path / "service" / "cache").rglob("*.sym"))
+        assert cached == ["crash-client.sym", "test_app.sym"]
+        assert service.service.stats()["loads"] == 2
+    finally:
+        service.close()
