@@ -3,9 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Rust builds share bin/provision's target folder: the stackwalker's crates are compiled once.
+CARGO_TARGET := $${JANSKY_CACHE_DIR:-$$HOME/.cache/jansky}/cargo-target
 
 .DEFAULT_GOAL := help
-.PHONY: help venv provision services services-stop run test test-unit lint format docs bench clean
+.PHONY: help venv provision services services-stop run test test-unit test-rust lint format docs bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -29,11 +31,14 @@ services-stop: venv  ## stop the local servers
 	$(BIN)/jansky services stop
 
 run: venv  ## run Jansky on the embedded default (files + SQLite under ./var)
-	bin/provision minidump-stackwalk
+	bin/provision minidump-stackwalk stackwalker
 	$(BIN)/jansky run
 
-test: lint services  ## lint, provision, start the servers, run unit + integration + system tests
+test: lint services test-rust  ## lint, provision, start the servers, run the Rust and Python tests
 	$(BIN)/pytest
+
+test-rust: provision  ## cargo test for the stackwalker service (stackwalker/)
+	CARGO_TARGET_DIR=$(CARGO_TARGET) cargo test --release --locked --manifest-path stackwalker/Cargo.toml
 
 test-unit: venv  ## only the tests that need no server
 	$(BIN)/pytest -m "not integration and not system"

@@ -11,20 +11,30 @@
    machine disturbs far less than wall-clock throughput.
 2. Latency: a `jansky processor` process runs while crashes arrive at a moderate rate, saved and
    queued as the collector does; prints p50/p90/max from queueing to searchable (target p50 < 2 s).
+3. Stackwalkers: on the test dumps and on the large-symbol corpus (symbol files of 100 MB and
+   more, bench/support/symbol_corpus.py, built into ~/.cache/jansky once), side by side in
+   alternating rounds: bare `minidump-stackwalk` (one process per dump, one and two per core at
+   once), the processor with one stackwalker process per crash (STACKWALKER_MODE=process), and
+   the processor with the stackwalker service; crashes/s and CPU per crash (the service's
+   included) as ranges over the rounds, the service's peak memory, and service / bare (targets:
+   >= 1.2 on the test dumps, >= 5 on the large corpus).
 
 Runs on the embedded default (files, SQLite queue and search) in a temporary directory; with
 --servers, on MinIO, ElasticMQ and OpenSearch from var/services.env. Figures are printed;
 nothing is asserted.
 
     .venv/bin/python bench/processor.py [--crashes N] [--rate PER_SECOND] [--servers]
+    .venv/bin/python bench/processor.py --only-stackwalkers [--large-crashes N]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import os
 import resource
+import shutil
 import signal
 import statistics
 import subprocess
@@ -33,6 +43,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -43,6 +54,7 @@ sys.path.insert(0, str(ROOT))
 from bench.support.filesystem import file_create_cost  # noqa: E402
 from bench.support.processes import cpu_seconds as process_cpu_seconds  # noqa: E402
 from bench.support.processes import server_pids  # noqa: E402
+from bench.support.symbol_corpus import ensure_corpus  # noqa: E402
 from jansky.crashid import create_crash_id  # noqa: E402
 from jansky.queue import STANDARD, open_queue  # noqa: E402
 from jansky.schemas import VIEW_PII, load_schema  # noqa: E402
@@ -51,6 +63,7 @@ from jansky.storage import open_storage  # noqa: E402
 from processor.child_process import run_captured  # noqa: E402
 from processor.config import (  # noqa: E402
     cpu_count,
+    default_service_path,
     default_stackwalker_path,
     load_processor_settings,
 )
@@ -58,7 +71,9 @@ from processor.pipeline import Pipeline  # noqa: E402
 from processor.processing import CrashProcessor  # noqa: E402
 from processor.rules.stackwalker import MinidumpStackwalkRule  # noqa: E402
 from processor.rulesets import build_rulesets  # noqa: E402
+from processor.service_stackwalker import ServiceStackwalker  # noqa: E402
 from processor.stackwalker import Stackwalker  # noqa: E402
+from processor.stackwalker_service import ServiceSettings, StackwalkerService  # noqa: E402
 from processor.worker import Worker  # noqa: E402
 from tests.servers import read_services_env  # noqa: E402
 
@@ -201,13 +216,13 @@ def bare_throughput(
 
 def processor_throughput(
     backends: Backends,
-    walker: Stackwalker,
+    walker: Stackwalker | ServiceStackwalker,
     dumps: list[tuple[str, bytes]],
     threads: int,
     servers: dict[str, int],
 ) -> tuple[float, float, dict[str, float]]:
-    """Crashes/s, CPU seconds per crash (this process and its stackwalkers), and CPU seconds per
-    crash of each server in ``servers`` (name -> pid)."""
+    """Crashes/s, CPU seconds per crash (this process and its stackwalkers, the service too),
+    and CPU seconds per crash of each server in ``servers`` (name -> pid)."""
     for name, dump in dumps:
         backends.submit(dump, name)
     pipeline = Pipeline(
@@ -229,11 +244,12 @@ def processor_throughput(
     )
     thread = threading.Thread(target=worker.run, daemon=True)
     servers_before = {name: process_cpu_seconds([pid]) for name, pid in servers.items()}
-    started, cpu = time.perf_counter(), cpu_seconds()
+    started, cpu = time.perf_counter(), cpu_seconds() + service_cpu_seconds(walker)
     thread.start()
     for _ in dumps:
         done.acquire()
-    elapsed, cpu = time.perf_counter() - started, cpu_seconds() - cpu
+    elapsed = time.perf_counter() - started
+    cpu = cpu_seconds() + service_cpu_seconds(walker) - cpu
     worker.stop()
     thread.join()
     processor.close()
@@ -242,6 +258,13 @@ def processor_throughput(
         for name, pid in servers.items()
     }
     return len(dumps) / elapsed, cpu / len(dumps), server_cpu
+
+
+def service_cpu_seconds(walker: Stackwalker | ServiceStackwalker) -> float:
+    """CPU time of the running stackwalker service (a restarted one's predecessor is reaped,
+    so its time is in the children's usage)."""
+    pid = walker.service.pid if isinstance(walker, ServiceStackwalker) else None
+    return process_cpu_seconds([pid]) if pid else 0.0
 
 
 def start_processor(env: dict[str, str], workdir: Path, **options: str) -> subprocess.Popen:
@@ -268,8 +291,13 @@ def processes_throughput(
     """
     backends = Backends(env)
     ids = [backends.submit(dump, name, publish=False) for name, dump in dumps]
+    # One stackwalker process per crash, as the bare runs it is compared with (3. compares modes).
     process = start_processor(
-        env, workdir, PROCESSOR_PROCESSES=str(processes), PROCESSOR_IDLE_SECONDS="0.05"
+        env,
+        workdir,
+        PROCESSOR_PROCESSES=str(processes),
+        PROCESSOR_IDLE_SECONDS="0.05",
+        STACKWALKER_MODE="process",
     )
     try:
         time.sleep(3)  # startup: imports, the stackwalker check, connections
@@ -337,6 +365,18 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=4.0, help="crashes/s for the latency run")
     parser.add_argument("--servers", action="store_true", help="MinIO + ElasticMQ + OpenSearch")
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds (best kept)")
+    parser.add_argument(
+        "--only-stackwalkers", action="store_true", help="only the stackwalker comparison (3.)"
+    )
+    parser.add_argument(
+        "--stackwalker-rounds", type=int, default=3, help="rounds of the stackwalker comparison"
+    )
+    parser.add_argument(
+        "--large-crashes", type=int, default=16, help="crashes per run on the large corpus"
+    )
+    parser.add_argument(
+        "--no-large-corpus", action="store_true", help="skip the large-symbol corpus"
+    )
     args = parser.parse_args()
     if not (DUMPS_DIR / "test.dmp").exists():
         sys.exit(f"no test dumps at {DUMPS_DIR} (set JANSKY_TESTDATA_DIR)")
@@ -347,7 +387,9 @@ def main() -> None:
         workdir = Path(tmp)
         env = environment(workdir, args.servers)
         try:
-            run(args, env, workdir, cores, originals, dumps)
+            if not args.only_stackwalkers:
+                run(args, env, workdir, cores, originals, dumps)
+            compare_stackwalkers(args, env, workdir, cores, dumps)
         finally:
             if args.servers:
                 clean_up_servers(env)
@@ -429,12 +471,123 @@ def run(
     if measured:
         p90 = measured[min(len(measured) - 1, int(len(measured) * 0.9))]
         print(
-            f"queued -> searchable at {args.rate:.0f} crashes/s ({len(measured)} crashes): "
+            f"queued -> searchable at {args.rate:.0f} crashes/s ({len(measured)} crashes, "
+            "stackwalker service): "
             f"p50 {statistics.median(measured):.2f} s, p90 {p90:.2f} s, "
             f"max {measured[-1]:.2f} s (target p50 < 2 s)"
         )
     else:
         print("latency: no crash became searchable (see the processor log)")
+
+
+def compare_stackwalkers(
+    args: argparse.Namespace,
+    env: dict[str, str],
+    workdir: Path,
+    cores: int,
+    dumps: list[tuple[str, bytes]],
+) -> None:
+    """Bare minidump-stackwalk, the processor with one per crash, the processor with the
+    service: on the test dumps, then on the large-symbol corpus."""
+    corpora = [("the test dumps", dumps, [str(DUMPS_DIR / "symbols")], 1.2)]
+    if args.servers:
+        print("(the large-symbol corpus runs on files + SQLite only: its dumps are ~200 MB)")
+    elif not args.no_large_corpus:
+        manifest = ensure_corpus()
+        large = [(Path(path).name, Path(path).read_bytes()) for path in manifest["dumps"]]
+        sizes = ", ".join(f"{size / 1e6:.0f} MB" for size in manifest["symbol_files"].values())
+        print(
+            f"large-symbol corpus: {len(large)} minidumps of {manifest['program']}, symbols {sizes}"
+        )
+        crashes = [large[index % len(large)] for index in range(args.large_crashes)]
+        corpora.append(("the large-symbol corpus", crashes, [manifest["symbols_path"]], 5.0))
+    for title, crashes, symbols, target in corpora:
+        compare_on(title, crashes, symbols, target, env, workdir, cores, args.stackwalker_rounds)
+
+
+@contextlib.contextmanager
+def fresh_data_dir(env: dict[str, str], folder: Path) -> Iterator[dict[str, str]]:
+    """A DATA_DIR of its own for one run, deleted after it (the large corpus's dumps are about
+    200 MB each, stored once per crash)."""
+    if "STORAGE_URL" in env:
+        yield env
+        return
+    data_dir = folder / f"var-{uuid.uuid4().hex[:6]}"
+    try:
+        yield {**env, "DATA_DIR": str(data_dir)}
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def compare_on(
+    title: str,
+    crashes: list[tuple[str, bytes]],
+    symbols: list[str],
+    target: float,
+    env: dict[str, str],
+    workdir: Path,
+    cores: int,
+    rounds: int,
+) -> None:
+    folder = workdir / f"stackwalkers-{uuid.uuid4().hex[:6]}"
+    folder.mkdir()
+    paths = []
+    for index, (name, dump) in enumerate(crashes):
+        path = folder / f"{index}.{name}"
+        path.write_bytes(dump)
+        paths.append(path)
+    one_shot = Stackwalker(
+        default_stackwalker_path(),
+        symbols_paths=symbols,
+        symbols_cache_path=folder / "symbols-cache",
+        symbols_tmp_path=folder / "symbols-tmp",
+        kill_timeout=900,
+    )
+    threads = cores * 2
+    rates: dict[str, list[float]] = {}
+    cpus: dict[str, list[float]] = {}
+    peaks: list[int] = []
+
+    def record(label: str, rate: float, cpu: float) -> None:
+        rates.setdefault(label, []).append(rate)
+        cpus.setdefault(label, []).append(cpu)
+
+    print(f"\n== stackwalkers on {title}: {len(crashes)} crashes per run, {rounds} rounds")
+    for _round in range(rounds):
+        for at_once in (cores, cores * 2):
+            rate, cpu = bare_throughput(one_shot, paths, folder, at_once)
+            record(f"bare minidump-stackwalk, {at_once} at once", rate, cpu)
+        with fresh_data_dir(env, folder) as run_env:
+            rate, cpu, _ = processor_throughput(Backends(run_env), one_shot, crashes, threads, {})
+        record(f"processor, one minidump-stackwalk per crash, {threads} threads", rate, cpu)
+        service = StackwalkerService(
+            ServiceSettings(
+                default_service_path(), cache_size=4 << 30, max_memory=0, max_walks=threads
+            )
+        )
+        walker = ServiceStackwalker(one_shot, service)
+        with fresh_data_dir(env, folder) as run_env:
+            rate, cpu, _ = processor_throughput(Backends(run_env), walker, crashes, threads, {})
+        record(f"processor, stackwalker service, {threads} threads", rate, cpu)
+        peaks.append(service.peak_memory())
+    for label, values in rates.items():
+        spent = cpus[label]
+        print(
+            f"{label:<58} {min(values):8.2f}-{max(values):<8.2f} crashes/s   "
+            f"CPU {min(spent) * 1000:8.1f}-{max(spent) * 1000:<8.1f} ms/crash"
+        )
+    bare_best = max(max(values) for label, values in rates.items() if label.startswith("bare"))
+    service_rates = next(values for label, values in rates.items() if "service" in label)
+    one_shot_rates = next(values for label, values in rates.items() if "per crash" in label)
+    print(
+        f"service / best bare: {min(service_rates) / bare_best:.2f}-"
+        f"{max(service_rates) / bare_best:.2f} (target >= {target:g}); "
+        f"one process per crash / best bare: {max(one_shot_rates) / bare_best:.2f}"
+    )
+    print(
+        "stackwalker service peak memory (VmHWM): "
+        f"{min(peaks) / 2**20:.0f}-{max(peaks) / 2**20:.0f} MiB"
+    )
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import re
 import stat
 import threading
 import time
@@ -32,22 +31,12 @@ from everett.manager import Option, parse_bool
 from jansky.config import config_manager
 from processor.config import load_processor_settings
 from processor.metrics import METRICS
+from processor.sizes import parse_size
 
 logger = logging.getLogger(__name__)
 
 EMPTY_FOLDER_GRACE_SECONDS = 3600.0  # an empty folder this old is removed by the next scan
 LARGE_FILE_BYTES = 500_000_000  # files above this count in cache_manager.files.gt_500
-_UNITS = {"": 0, "b": 0, "k": 1, "m": 2, "g": 3, "t": 4}
-_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*", re.IGNORECASE)
-
-
-def parse_size(text: str) -> int:
-    """Bytes in a human size: ``40gb``, ``4 GiB``, ``512m``, ``1.5t``, ``1000`` (units of 1024)."""
-    match = _SIZE.fullmatch(text)
-    if not match:
-        raise ValueError(f"{text!r} is not a size such as 40gb, 512mb or 1000000 (bytes)")
-    number, unit = match.groups()
-    return int(float(number) * 1024 ** _UNITS[unit.lower()])
 
 
 class SymbolsCacheConfig:

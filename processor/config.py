@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,8 +13,11 @@ from everett.manager import ListOf, Option, parse_bool
 
 from jansky.config import config_manager, load_core_settings
 from jansky.queue.base import QueueConfig
+from processor.sizes import parse_size
 
 CACHED_STACKWALKER = Path.home() / ".cache" / "jansky" / "cargo" / "bin" / "minidump-stackwalk"
+CACHED_SERVICE = Path.home() / ".cache" / "jansky" / "stackwalker" / "bin" / "jansky-stackwalker"
+STACKWALKER_MODES = ("service", "process")
 
 
 def default_stackwalker_path() -> str:
@@ -22,6 +25,13 @@ def default_stackwalker_path() -> str:
     if CACHED_STACKWALKER.exists():
         return str(CACHED_STACKWALKER)
     return shutil.which("minidump-stackwalk") or "minidump-stackwalk"
+
+
+def default_service_path() -> str:
+    """The provisioned service if present, else whatever ``jansky-stackwalker`` is on PATH."""
+    if CACHED_SERVICE.exists():
+        return str(CACHED_SERVICE)
+    return shutil.which("jansky-stackwalker") or "jansky-stackwalker"
 
 
 class ProcessorConfig:
@@ -150,6 +160,46 @@ class ProcessorConfig:
                 "(DATA_DIR/symbols-tmp when empty)."
             ),
         )
+        stackwalker_mode = Option(
+            default="service",
+            doc=(
+                "`service`: walk minidumps in one long-lived stackwalker process per processor "
+                "process (jansky-stackwalker, built on minidump-stackwalk's crates, same JSON), "
+                "which keeps parsed symbol files in memory; a dump it fails on is walked again "
+                "by a one-shot minidump-stackwalk. `process`: one minidump-stackwalk process per "
+                "minidump, as Socorro does."
+            ),
+        )
+        stackwalker_service_path = Option(
+            default="",
+            doc=(
+                "The jansky-stackwalker binary; empty means ~/.cache/jansky/stackwalker/bin/"
+                "jansky-stackwalker if present (`bin/provision stackwalker`), else on PATH."
+            ),
+        )
+        stackwalker_service_cache_size = Option(
+            default="2gb",
+            doc=(
+                "Memory the stackwalker service keeps parsed symbol files in, least recently "
+                "used evicted first (units of 1024: `2gb`, `512mb`, bytes). A parsed symbol file "
+                "takes about as much memory as its text; one bigger than this is parsed for the "
+                "walks that need it and not kept."
+            ),
+        )
+        stackwalker_service_max_memory = Option(
+            default="6gb",
+            doc=(
+                "Resident memory past which the stackwalker service is killed and restarted "
+                "(its walks in flight are walked again by one-shot minidump-stackwalk); `0` for "
+                "no limit. Keep it well above STACKWALKER_SERVICE_CACHE_SIZE: walks in flight "
+                "and symbol files being parsed come on top."
+            ),
+        )
+        stackwalker_service_threads = Option(
+            default="0",
+            parser=int,
+            doc="Threads the stackwalker service walks with; 0 means one per core.",
+        )
         stackwalker_extra_args = Option(
             default="",
             parser=ListOf(str, delimiter=" "),
@@ -188,6 +238,11 @@ class ProcessorSettings:
     symbols_cache_path: Path
     symbols_tmp_path: Path
     extra_args: tuple[str, ...]
+    stackwalker_mode: str = "service"
+    service_path: str = "jansky-stackwalker"
+    service_cache_size: int = 2 << 30
+    service_max_memory: int = 6 << 30
+    service_threads: int = 0
 
 
 class InvalidProcessorSetting(ValueError):
@@ -233,13 +288,34 @@ def load_processor_settings(env: Mapping[str, str] | None = None) -> ProcessorSe
         ),
         symbols_tmp_path=Path(config("stackwalker_symbols_tmp_path") or data_dir / "symbols-tmp"),
         extra_args=tuple(config("stackwalker_extra_args")),
+        stackwalker_mode=config("stackwalker_mode").strip().lower(),
+        service_path=config("stackwalker_service_path") or default_service_path(),
+        service_cache_size=_size(config, "stackwalker_service_cache_size"),
+        service_max_memory=_size(config, "stackwalker_service_max_memory"),
+        service_threads=config("stackwalker_service_threads"),
     )
     _check(settings)
     return settings
 
 
+def _size(config: Callable[[str], str], key: str) -> int:
+    try:
+        return parse_size(config(key))
+    except ValueError as exc:
+        raise InvalidProcessorSetting(f"{key.upper()}: {exc}") from exc
+
+
 def _check(settings: ProcessorSettings) -> None:
     problems = []
+    if settings.stackwalker_mode not in STACKWALKER_MODES:
+        problems.append(
+            f"STACKWALKER_MODE must be one of {', '.join(STACKWALKER_MODES)}, "
+            f"got {settings.stackwalker_mode!r}"
+        )
+    if settings.service_threads < 0:
+        problems.append(
+            f"STACKWALKER_SERVICE_THREADS must be 0 or more, got {settings.service_threads}"
+        )
     if settings.threads < 1:
         problems.append(f"PROCESSOR_THREADS must be at least 1, got {settings.threads}")
     if settings.processes < 1:

@@ -21,6 +21,12 @@ METRIC_NAMES: dict[str, tuple[str, str]] = {
     "process_crash": ("timing", "ms to load, process, save and index one crash; tag ruleset"),
     "rule.act.timing": ("timing", "ms per rule; tag rule:<ClassName>"),
     "minidumpstackwalk.run": ("incr", "a stackwalker run; tags outcome:success|fail, exitcode"),
+    "stackwalker_service.fallback": (
+        "incr",
+        "a minidump the stackwalker service failed on, walked again by one-shot "
+        "minidump-stackwalk; tag reason:timeout|memory|died|panicked|refused|unavailable|restarted",
+    ),
+    "stackwalker_service.restart": ("incr", "the stackwalker service started again after it died"),
     "storage.save_processed_crash": ("timing", "ms to save a processed crash"),
     "search.save_processed_crash": ("timing", "ms to index a processed crash"),
     "save_processed_crash": ("incr", "a crash saved and indexed, then acknowledged"),

@@ -34,6 +34,15 @@ class Pipeline:
         self.rulesets = {name: list(rules) for name, rules in rulesets.items()}
         self.hostname = hostname or socket.gethostname()
 
+    def close(self) -> None:
+        """Close every rule once (the same rule may sit in several rulesets)."""
+        closed: set[int] = set()
+        for rules in self.rulesets.values():
+            for rule in rules:
+                if id(rule) not in closed:
+                    closed.add(id(rule))
+                    rule.close()
+
     def process(
         self,
         crash_id: str,

@@ -148,12 +148,15 @@ class CrashProcessor:
         return raw_crash, processed, new_crash
 
     def close(self) -> None:
-        """Send the waiting acks and delete the working directories (once no crash is in
-        progress)."""
+        """Send the waiting acks, stop the rules' helpers (the stackwalker service) and delete
+        the working directories (once no crash is in progress)."""
         try:
             self.acks.close()
         finally:
-            self.scratch.remove()
+            try:
+                self.pipeline.close()
+            finally:
+                self.scratch.remove()
 
     def _stored_processed_crash(self, message: Message) -> tuple[dict[str, Any], bool]:
         """The stored processed crash to reprocess on top of, or ``{}`` for a new crash.

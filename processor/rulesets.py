@@ -10,14 +10,20 @@ from processor.rules.annotations import CopyFromRawCrashRule
 from processor.rules.base import Rule
 from processor.rules.signature import SignatureRule
 from processor.rules.stackwalker import MinidumpStackwalkRule
+from processor.service_stackwalker import ServiceStackwalker
 from processor.signature.rule import ShutDownHangCrashingThreadRule, SignatureGeneratorRule
 from processor.stackwalker import Stackwalker
+from processor.stackwalker_service import ServiceSettings, StackwalkerService
 
 RULESET_NAMES = ("default", "regenerate_signature")
 
 
-def make_stackwalker(settings: ProcessorSettings) -> Stackwalker:
-    return Stackwalker(
+def make_stackwalker(settings: ProcessorSettings) -> Stackwalker | ServiceStackwalker:
+    """The walker STACKWALKER_MODE asks for; the service falls back on the one-shot process.
+
+    ValueError for STACKWALKER_EXTRA_ARGS the service does not take.
+    """
+    one_shot = Stackwalker(
         path=settings.stackwalker_path,
         symbols_urls=settings.symbols_urls,
         symbols_paths=settings.symbols_paths,
@@ -26,6 +32,18 @@ def make_stackwalker(settings: ProcessorSettings) -> Stackwalker:
         kill_timeout=settings.kill_timeout,
         extra_args=settings.extra_args,
     )
+    if settings.stackwalker_mode == "process":
+        return one_shot
+    service = StackwalkerService(
+        ServiceSettings(
+            path=settings.service_path,
+            cache_size=settings.service_cache_size,
+            max_memory=settings.service_max_memory,
+            max_walks=settings.threads,
+            threads=settings.service_threads,
+        )
+    )
+    return ServiceStackwalker(one_shot, service)
 
 
 def build_rulesets(

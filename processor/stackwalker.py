@@ -68,21 +68,11 @@ class Stackwalker:
         The sidecar ``<binary>.version.json`` (``{"sha": ..., "date": ...}``) tells builds of
         the same release apart. Raises StackwalkerUnavailable if the binary does not run.
         """
-        try:
-            completed = subprocess.run(
-                [self.path, "--version"], capture_output=True, text=True, timeout=30, check=False
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise StackwalkerUnavailable(
-                f"cannot run the stackwalker {self.path!r}: {exc}; install it with "
-                "`bin/provision` or set STACKWALKER_PATH"
-            ) from exc
-        if completed.returncode != 0:
-            raise StackwalkerUnavailable(
-                f"{self.path} --version exited with {completed.returncode}: "
-                f"{completed.stderr.strip()[:200]}; set STACKWALKER_PATH to a working binary"
-            )
-        version = completed.stdout.strip()
+        version = program_version(
+            self.path,
+            "the stackwalker",
+            "install it with `bin/provision`, or set STACKWALKER_PATH to a working binary",
+        )
         build = read_build_sidecar(Path(shutil.which(self.path) or self.path))
         return f"{version} ({build})" if build else version
 
@@ -111,18 +101,50 @@ class Stackwalker:
     def run(self, dump_path: Path, name: str, evil_json: bytes | None = None) -> StackwalkResult:
         """Walk ``dump_path`` (``name`` labels notes); ``evil_json`` is the raw crash JSON."""
         if dump_path.stat().st_size == 0:
-            return StackwalkResult(
-                json_dump={},
-                return_code=0,
-                status=EMPTY_STATUS,
-                stderr=EMPTY_STDERR,
-                notes=[f"{name}: minidump is empty (0 bytes); stackwalker not run"],
-            )
+            return empty_dump_result(name)
+        self.make_symbol_directories()
+        args = self.command(dump_path, evil_json=evil_json is not None)
+        return interpret(*run_captured(args, evil_json or b"", self.kill_timeout))
+
+    def make_symbol_directories(self) -> None:
+        """The symbols cache and staging folders, which the stackwalker wants to exist."""
         for directory in (self.symbols_cache_path, self.symbols_tmp_path):
             if directory is not None:
                 _make_directory(directory)
-        args = self.command(dump_path, evil_json=evil_json is not None)
-        return interpret(*run_captured(args, evil_json or b"", self.kill_timeout))
+
+    def close(self) -> None:
+        """Nothing to release: each run is its own process."""
+
+
+def empty_dump_result(name: str) -> StackwalkResult:
+    """A 0-byte minidump is not walked (Socorro's shortcut)."""
+    return StackwalkResult(
+        json_dump={},
+        return_code=0,
+        status=EMPTY_STATUS,
+        stderr=EMPTY_STDERR,
+        notes=[f"{name}: minidump is empty (0 bytes); stackwalker not run"],
+    )
+
+
+def program_version(
+    path: str, label: str, hint: str, unavailable: type[StackwalkerUnavailable] | None = None
+) -> str:
+    """The output of ``path --version``; ``unavailable`` (StackwalkerUnavailable by default),
+    ending with ``hint``, when the program does not run."""
+    error = unavailable or StackwalkerUnavailable
+    try:
+        completed = subprocess.run(
+            [path, "--version"], capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise error(f"cannot run {label} {path!r}: {exc}; {hint}") from exc
+    if completed.returncode != 0:
+        raise error(
+            f"{path} --version exited with {completed.returncode}: "
+            f"{completed.stderr.strip()[:200]}; {hint}"
+        )
+    return completed.stdout.strip()
 
 
 @functools.cache

@@ -37,6 +37,21 @@ def unavailable(reason: str) -> None:
     pytest.fail(f"{reason} (`make test` provisions and starts everything)", pytrace=False)
 
 
+def provisioned(path: Path, tool: str) -> str:
+    """A program ``bin/provision TOOL`` builds; the test fails when it is missing."""
+    if not path.exists():
+        unavailable(f"no {path.name} at {path} (run `bin/provision {tool}`)")
+    return str(path)
+
+
+def service_binaries() -> tuple[Path, Path]:
+    """The stackwalker service, and its fault-injection build (stackwalker/src/faults.rs)."""
+    from processor.config import CACHED_SERVICE
+
+    faults = CACHED_SERVICE.parents[2] / "stackwalker-faults" / "bin" / CACHED_SERVICE.name
+    return CACHED_SERVICE, faults
+
+
 def shared_testdata(relative: str = "") -> Path:
     """A directory of the shared test data; fails in CI and skips elsewhere when absent."""
     path = TESTDATA_DIR / relative

@@ -40,6 +40,9 @@ class Rule:
     def action(self, crash: CrashContext) -> None:
         raise NotImplementedError
 
+    def close(self) -> None:
+        """Release what the rule holds (a child process, ...) when the processor stops."""
+
     @property
     def name(self) -> str:
         return type(self).__name__

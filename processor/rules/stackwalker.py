@@ -14,6 +14,7 @@ from typing import Any
 from jansky import fastjson
 from processor.metrics import METRICS
 from processor.rules.base import CrashContext, Rule
+from processor.service_stackwalker import ServiceStackwalker
 from processor.stackwalker import Stackwalker, StackwalkResult
 
 logger = logging.getLogger(__name__)
@@ -24,9 +25,14 @@ MAIN_DUMP = "upload_file_minidump"
 class MinidumpStackwalkRule(Rule):
     """``json_dump``, ``mdsw_*``, ``stackwalk_version`` and ``additional_minidumps``."""
 
-    def __init__(self, stackwalker: Stackwalker, version: str | None = None) -> None:
+    def __init__(
+        self, stackwalker: Stackwalker | ServiceStackwalker, version: str | None = None
+    ) -> None:
         self.stackwalker = stackwalker
         self.version = version if version is not None else stackwalker.version()
+
+    def close(self) -> None:
+        self.stackwalker.close()
 
     def predicate(self, crash: CrashContext) -> bool:
         return any(name.startswith(MAIN_DUMP) for name in crash.dumps)

@@ -60,12 +60,15 @@ class Deployment:
             )
 
     def seed(self, count: int) -> list[str]:
-        dump = (DUMPS / "test.dmp").read_bytes()
+        return self.seed_with(count, {"upload_file_minidump": (DUMPS / "test.dmp").read_bytes()})
+
+    def seed_with(self, count: int, dumps: dict[str, bytes]) -> list[str]:
+        """Store and queue ``count`` crashes, each with ``dumps``, as the collector does."""
         now = datetime.datetime.now(datetime.UTC).isoformat()
         ids = [create_crash_id() for _ in range(count)]
         for crash_id in ids:
             raw = {"uuid": crash_id, "ProductName": "Jansky", "submitted_timestamp": now}
-            self.storage.save_raw_crash(crash_id, raw, {"upload_file_minidump": dump})
+            self.storage.save_raw_crash(crash_id, raw, dumps)
         self.queue.publish(STANDARD, ids)
         return ids
 
@@ -195,7 +198,9 @@ def test_hanging_stackwalker_is_killed_and_the_crash_processed(embedded, tmp_pat
         '#!/bin/sh\nif [ "$1" = "--version" ]; then echo "hang 1.0"; exit 0; fi\nexec sleep 600\n'
     )
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
-    embedded.env.update(STACKWALKER_PATH=str(script), STACKWALKER_KILL_TIMEOUT="1")
+    embedded.env.update(
+        STACKWALKER_PATH=str(script), STACKWALKER_KILL_TIMEOUT="1", STACKWALKER_MODE="process"
+    )
     [crash_id] = embedded.seed(1)
     process = embedded.start("--until-idle", log=tmp_path / "processor.log")
     assert process.wait(DEADLINE_SECONDS) == 0

@@ -12,7 +12,7 @@ import pytest
 from jansky.schemas import Schema, load_schema
 from processor.config import default_stackwalker_path
 from processor.stackwalker import Stackwalker
-from tests.servers import shared_testdata, unavailable
+from tests.servers import provisioned, service_binaries, shared_testdata, unavailable
 
 CRASH_ID = "de1bb258-cbbf-4589-a673-34f800160918"
 
@@ -28,6 +28,18 @@ def stackwalker_path() -> str:
     if not (Path(path).exists() or shutil.which(path)):
         unavailable(f"no minidump-stackwalk binary at {path} (run bin/provision)")
     return path
+
+
+@pytest.fixture(scope="session")
+def service_path() -> str:
+    """The stackwalker service the processor runs."""
+    return provisioned(service_binaries()[0], "stackwalker")
+
+
+@pytest.fixture(scope="session")
+def fault_service_path() -> str:
+    """The stackwalker service built with faults on purpose (stackwalker/src/faults.rs)."""
+    return provisioned(service_binaries()[1], "stackwalker-faults")
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ from processor.cache_manager import (
     SymbolsCacheManager,
     _evict,
     load_cache_manager_settings,
-    parse_size,
     start_cache_manager,
 )
+from processor.sizes import parse_size
 
 NOW = 1_800_000_000.0
 

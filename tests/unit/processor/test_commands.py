@@ -81,3 +81,18 @@ def test_processor_refuses_to_start_without_a_stackwalker(tmp_path, monkeypatch,
     monkeypatch.setenv("STACKWALKER_PATH", str(tmp_path / "missing"))
     assert command.run(parse(command, ["--until-idle"])) == 1
     assert "STACKWALKER_PATH" in capsys.readouterr().err
+
+
+def test_processor_refuses_to_start_without_the_stackwalker_service(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("STACKWALKER_SERVICE_PATH", str(tmp_path / "missing"))
+    assert command.run(parse(command, ["--until-idle"])) == 1
+    error = capsys.readouterr().err
+    assert "bin/provision stackwalker" in error and "STACKWALKER_MODE=process" in error
+
+
+def test_processor_refuses_extra_args_the_service_does_not_take(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("STACKWALKER_EXTRA_ARGS", "--use-local-debuginfo")
+    assert command.run(parse(command, ["--until-idle"])) == 1
+    assert "STACKWALKER_MODE=process" in capsys.readouterr().err
