@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 
 from jansky.config import load_core_settings
 from jansky.queue import open_queue_from_settings
@@ -115,20 +116,35 @@ def configure_logging(level: str) -> None:
     )
 
 
+STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
+
+
 def serve(until_idle: bool) -> int:
-    """One processor process: build everything, run until SIGTERM (or idle)."""
+    """One processor process: build everything, run until SIGTERM (or idle).
+
+    The signal handlers come first: a SIGTERM while the worker is still being built (the
+    stackwalker service starting, say) stops it cleanly once it is built, instead of killing it.
+    """
+    stop_requested = threading.Event()
+    built: list[Worker] = []
+
+    def stop(signum: int, _frame: object) -> None:
+        logger.info("received %s; stopping", signal.Signals(signum).name)
+        stop_requested.set()
+        for worker in built:
+            worker.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # blocked by run_processes
     try:
         worker, crash_processor = build_worker()
     except (StackwalkerUnavailable, SearchError, InvalidProcessorSetting, ValueError) as exc:
         print(f"jansky processor: {exc}", file=sys.stderr)
         return 1
-
-    def stop(signum: int, _frame: object) -> None:
-        logger.info("received %s; stopping", signal.Signals(signum).name)
+    built.append(worker)
+    if stop_requested.is_set():
         worker.stop()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
     try:
         worker.run(until_idle=until_idle)
     finally:
@@ -158,8 +174,14 @@ def run_processes(count: int, until_idle: bool, log_level: str) -> int:
 
     signal.signal(signal.SIGTERM, forward)
     signal.signal(signal.SIGINT, forward)
-    for child in children:
-        child.start()
+    # Children start with the stop signals blocked (the mask survives exec) and unblock them
+    # once their handlers are in place: a SIGTERM during their start-up waits, it cannot kill.
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        for child in children:
+            child.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
     for child in children:
         child.join()
     codes = [child.exitcode or 0 for child in children]
