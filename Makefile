@@ -5,7 +5,15 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help venv provision services services-stop run test test-unit lint format docs bench clean
+FRONTEND := webapp/frontend
+NODE_STAMP := $(FRONTEND)/node_modules/.installed
+ASSETS := $(FRONTEND)/dist/manifest.json
+# The folders too: adding or removing a file changes their time.
+ASSET_SOURCES := $(wildcard webapp/*/assets webapp/*/assets/*.js webapp/*/assets/*.css \
+	webapp/*/assets/*/*.js) $(FRONTEND)/build.mjs
+
+.PHONY: help venv provision services services-stop run test test-unit lint format docs bench clean \
+	assets
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -19,6 +27,15 @@ $(STAMP): pyproject.toml requirements.lock
 
 venv: $(STAMP)  ## create .venv with the locked dependencies
 
+$(NODE_STAMP): $(FRONTEND)/package.json $(FRONTEND)/package-lock.json
+	cd $(FRONTEND) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(ASSETS): $(NODE_STAMP) $(ASSET_SOURCES)
+	cd $(FRONTEND) && node build.mjs
+
+assets: $(ASSETS)  ## build Crash Stats' JavaScript and CSS (npm ci, esbuild) into webapp/frontend/dist
+
 provision:  ## install the real servers and native tools into ~/.cache/jansky
 	bin/provision
 
@@ -28,14 +45,14 @@ services: venv provision  ## start MinIO, ElasticMQ, OpenSearch and PostgreSQL o
 services-stop: venv  ## stop the local servers
 	$(BIN)/jansky services stop
 
-run: venv  ## run Jansky on the embedded default (files + SQLite under ./var)
+run: venv assets  ## run Jansky on the embedded default (files + SQLite under ./var)
 	bin/provision minidump-stackwalk
 	$(BIN)/jansky run
 
-test: lint services  ## lint, provision, start the servers, run unit + integration + system tests
+test: lint services assets  ## lint, provision, start the servers, run unit + integration + system tests
 	$(BIN)/pytest
 
-test-unit: venv  ## only the tests that need no server
+test-unit: venv assets  ## only the tests that need no server
 	$(BIN)/pytest -m "not integration and not system"
 
 lint: venv  ## ruff lint and format check
@@ -54,4 +71,4 @@ bench: venv services  ## run every benchmark under bench/ and print the figures
 
 clean:  ## remove the virtualenv and local data (keeps ~/.cache/jansky)
 	-$(BIN)/jansky services stop
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var $(FRONTEND)/node_modules $(FRONTEND)/dist
