@@ -95,10 +95,16 @@ def sort_state(sort: Sequence[str], field: str) -> str:
 
 
 def headers(
-    columns: Sequence[str], params: Mapping[str, list[str]], url_for: UrlFor, sortable: set[str]
+    columns: Sequence[str],
+    params: Mapping[str, list[str]],
+    url_for: UrlFor,
+    sortable: set[str],
+    sort: Sequence[str] = (),
 ) -> list[Header]:
-    """Column headers; a click sorts by the column (descending first, then ascending)."""
-    sort = params.get("_sort", [])
+    """Column headers; a click sorts by the column (descending first, then ascending).
+
+    ``sort`` is the order in effect (the page's default when its URL names none).
+    """
     found = []
     for name in columns:
         state = sort_state(sort, name)
@@ -118,11 +124,12 @@ def crash_table(
     params: Mapping[str, list[str]],
     url_for: UrlFor,
     sortable: set[str],
+    sort: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Headers and rows (crash id first) of a crash list."""
     shown = [column for column in columns if column != "uuid"]
     return {
-        "headers": headers(shown, params, url_for, sortable),
+        "headers": headers(shown, params, url_for, sortable, sort),
         "rows": [
             {
                 "uuid": cell("uuid", hit.get("uuid")),

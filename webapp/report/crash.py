@@ -247,7 +247,8 @@ def build_report(
         raw_data_links=access.has(VIEW_PII),
     )
     if access.has(VIEW_RAWDUMP):
-        metadata = shown_raw.get("metadata")
+        # Only the dumps' names, which the collector's (protected) metadata lists.
+        metadata = raw.get("metadata")
         checksums = metadata.get("dump_checksums") if isinstance(metadata, Mapping) else None
         report.dump_names = sorted(checksums) if isinstance(checksums, Mapping) else []
     if access.has(VIEW_PII) and access.has(VIEW_RAWDUMP):

@@ -196,6 +196,7 @@ def summary(signature: str, params: Params, access: Access) -> Summary:
             "_results_number": ["0"],
             "_facets": [
                 "platform_pretty_version",
+                "platform",
                 "cpu_arch",
                 "process_type",
                 "startup_crash",
@@ -214,7 +215,9 @@ def summary(signature: str, params: Params, access: Access) -> Summary:
     result = Summary(
         total=total,
         panels={
-            "Operating System": _rows(facets.get("platform_pretty_version", []), total),
+            "Operating System": _rows(
+                facets.get("platform_pretty_version") or facets.get("platform", []), total
+            ),
             "Architecture": _rows(facets.get("cpu_arch", []), total),
             "Process Type": _rows(facets.get("process_type", []), total),
         },
@@ -270,7 +273,9 @@ def reports(
     state = tables.with_params(params, tab=["reports"])
     return {
         "total": response["total"],
-        "table": tables.crash_table(response["hits"], ["uuid", *columns], state, url_for, sortable),
+        "table": tables.crash_table(
+            response["hits"], ["uuid", *columns], state, url_for, sortable, query["_sort"]
+        ),
         "paging": tables.pagination(response["total"], page, state, url_for),
         "columns": columns,
         "all_columns": sorted(permitted),

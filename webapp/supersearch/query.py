@@ -177,7 +177,9 @@ def run(params: Mapping[str, list[str]], access: Access) -> Results:
     sortable = {f.name for f in filters.visible_fields(access) if f.aggregatable}
     results = Results(
         total=total,
-        table=tables.crash_table(response["hits"], query["_columns"], params, search_url, sortable),
+        table=tables.crash_table(
+            response["hits"], query["_columns"], params, search_url, sortable, query["_sort"]
+        ),
         paging=tables.pagination(total, page, params, search_url),
         date_from=parsed.date_from,
         date_to=parsed.date_to,

@@ -114,8 +114,11 @@ def filters(params: TopCrashersParams, start: datetime, end: datetime) -> dict[s
         query["process_type"] = [params.process_type]
     if params.platform:
         query["platform"] = [params.platform]
-    if params.report_type != "any":
-        query["report_type"] = [params.report_type]
+    if params.report_type == "crash":
+        # Every report that is not a hang: processors that set no report_type make crashes.
+        query["report_type"] = ["!hang"]
+    elif params.report_type == "hang":
+        query["report_type"] = ["hang"]
     return query
 
 
