@@ -45,7 +45,9 @@ def canonical_params(data: QueryDict) -> Params:
         params.setdefault(name, []).extend(values)
     for name in META_LISTS:
         chosen = [value for value in data.getlist(name) if value]
-        if chosen and tuple(chosen) != DEFAULTS[name]:
+        # A multiple select sends its options in page order: the defaults in another order
+        # are still the defaults.
+        if chosen and sorted(chosen) != sorted(DEFAULTS[name]):
             params[name] = chosen
     size = data.get("_facets_size", "").strip()
     if size and size != "50":
