@@ -79,7 +79,8 @@ def report_index(request: HttpRequest, crash_id: str) -> HttpResponse:
     if not pending.is_done(processed, since):
         return _pending_page(request, crash_id, processed is None, since)
     report = build_report(crash_id, raw, processed, access)
-    return render(request, "report/index.html", {"report": report})
+    context = {"report": report, "page_product": report.processed.get("product", "")}
+    return render(request, "report/index.html", context)
 
 
 def _pending_page(

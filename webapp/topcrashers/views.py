@@ -37,7 +37,7 @@ def topcrashers(request: HttpRequest) -> HttpResponse:
         params = compute.parse_params(request.GET, catalogue.products, platforms)
     except compute.InvalidParameters as exc:
         return error_page(request, 400, str(exc))
-    if not params.versions:
+    if "version" not in request.GET:  # an empty version means every version
         default = catalogue.default_versions(params.product)
         if default:
             return redirect(_with(request, version=default[0].version))

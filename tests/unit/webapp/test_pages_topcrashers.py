@@ -145,3 +145,9 @@ def test_page_without_any_crash(anonymous, crash_backends):
     response = anonymous.get("/topcrashers/")
     assert response.status_code == 200
     assert "nothing to rank yet" in response.content.decode()
+
+
+def test_page_for_every_version(anonymous, ranked):
+    response = anonymous.get("/topcrashers/", {"product": "Firefox", "version": ""})
+    assert response.status_code == 200
+    assert "Top Crashers for Firefox (all versions)</h1>" in response.content.decode()
