@@ -196,7 +196,6 @@ def summary(signature: str, params: Params, access: Access) -> Summary:
             "_results_number": ["0"],
             "_facets": [
                 "platform_pretty_version",
-                "platform",
                 "cpu_arch",
                 "process_type",
                 "startup_crash",
@@ -212,12 +211,15 @@ def summary(signature: str, params: Params, access: Access) -> Summary:
     response = _search(query, access)
     facets = response.get("facets", {})
     total = response["total"]
+    systems = facets.get("platform_pretty_version") or []
+    if total and not systems:
+        # Crashes without a pretty OS version (processors that do not make one): plain names.
+        plain = {**base_query(signature, params), "_results_number": ["0"], "_facets": ["platform"]}
+        systems = _search(plain, access).get("facets", {}).get("platform", [])
     result = Summary(
         total=total,
         panels={
-            "Operating System": _rows(
-                facets.get("platform_pretty_version") or facets.get("platform", []), total
-            ),
+            "Operating System": _rows(systems, total),
             "Architecture": _rows(facets.get("cpu_arch", []), total),
             "Process Type": _rows(facets.get("process_type", []), total),
         },

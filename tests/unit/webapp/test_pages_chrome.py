@@ -160,3 +160,10 @@ def test_built_assets_are_served_with_hashed_names(anonymous, crash_backends):
     for name in ("crashstats/site.css", "crashstats/site.js"):
         assert f"/static/build/{built[name]}" in html
         assert built[name] != name and "-" in built[name].rsplit("/", 1)[-1]
+
+
+def test_old_addresses_redirect(anonymous):
+    response = anonymous.get("/query/", {"product": "Firefox"})
+    assert response.status_code == 301 and response["Location"] == "/search/?product=Firefox"
+    assert anonymous.get("/your-crashes/")["Location"] == "/profile/"
+    assert anonymous.get("/permissions/")["Location"] == "/profile/"

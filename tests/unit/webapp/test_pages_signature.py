@@ -176,3 +176,10 @@ def test_filter_form_builds_the_url(anonymous, crashes):
 def test_bad_filter_value_is_400(anonymous, crashes):
     status, html = get(anonymous, "/signature/", uptime="abc")
     assert status == 400 and "not a valid int" in html
+
+
+def test_summary_falls_back_to_platform_names(anonymous, db, crash_backends):
+    index_crashes(crash_backends, {"signature": "Plain::os", "os_name": "Linux"})
+    _, html = get(anonymous, "/signature/summary/", "signature=Plain%3A%3Aos")
+    section = html.split("<h3>Operating System</h3>", 1)[1].split("</section>", 1)[0]
+    assert "Linux" in section
