@@ -15,7 +15,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -37,6 +36,7 @@ from jansky.search.corpus import Corpus
 from jansky.search.sqlite.backend import SqliteSearch
 from jansky.storage import CrashNotFound, FilesystemCrashStorage
 from tests.browser import PHONE, Browser, chromium
+from tests.live import free_port, run_jansky, wait_until_serving
 from tests.processed_crashes import process_shared_minidumps, raw_crash
 from tests.servers import ROOT, shared_testdata
 
@@ -49,12 +49,6 @@ PASSWORD = "browser-tests-password"
 HOSTILE_SCRIPT = '<script>window.owned = "script";alert("owned")</script>'
 HOSTILE_IMG = "<img src=x onerror=\"window.owned='img';alert('img')\">"
 BUSY_SIGNATURE = "OOM | small"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -105,34 +99,6 @@ class Site:
         )
 
 
-def jansky(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "jansky.cli", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, f"jansky {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
-    return result.stdout
-
-
-def wait_for_url(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"{process.args} exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    pytest.fail(f"nothing answered at {url} within {STARTUP_SECONDS}s:\n{log.read_text()}")
-
-
 def seed(data_dir: Path) -> list[dict[str, Any]]:
     """The shared minidumps through the real processor, and synthetic crashes for volume."""
     storage = FilesystemCrashStorage(data_dir / "crashes")
@@ -156,7 +122,7 @@ def make_users(env: dict[str, str]) -> None:
         "hacker.groups.add(Group.objects.get(name='Hackers'))\n"
         "User.objects.create_user('plain', 'plain@example.com', password)\n"
     )
-    jansky(env, "manage", "shell", "-c", code)
+    run_jansky(env, "manage", "shell", "-c", code)
 
 
 @pytest.fixture(scope="module")
@@ -181,7 +147,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         "WEBAPP_LOG_LEVEL": "WARNING",
     }
     processed = seed(data_dir)
-    jansky(env, "manage", "migrate", "--verbosity", "0")
+    run_jansky(env, "manage", "migrate", "--verbosity", "0")
     make_users(env)
     webapp_port, collector_port = free_port(), free_port()
     commands = {
@@ -209,14 +175,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        wait_for_url(
-            f"{built.url}/__lbheartbeat__", built.processes["webapp"], built.logs["webapp"]
-        )
-        wait_for_url(
-            f"{built.collector}/__lbheartbeat__",
-            built.processes["collector"],
-            built.logs["collector"],
-        )
+        for name, url in (("webapp", built.url), ("collector", built.collector)):
+            log, process = built.logs[name], built.processes[name]
+            wait_until_serving(f"{url}/__lbheartbeat__", process, log, STARTUP_SECONDS)
         built.hostile_crash = submit_hostile_crash(built)
         built.wait_processed(built.hostile_crash)
         yield built
@@ -235,7 +196,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 def submit_hostile_crash(site: Site) -> str:
     dump = shared_testdata("rust-minidump") / "linux-mini.dmp"
-    output = jansky(
+    output = run_jansky(
         site.env,
         "submit",
         f"{site.collector}/submit",
@@ -297,7 +258,18 @@ def test_search_with_a_facet_and_open_a_result(site: Site, clean_console: Browse
     Select(row.find_element("css selector", "[data-field]")).select_by_value("signature")
     Select(row.find_element("css selector", "[data-operator]")).select_by_value("=")
     row.find_element("css selector", "[data-value]").send_keys(crash["signature"])
-    browser.css("#add-row").click()  # a second line, left empty: ignored
+    browser.css("#add-row").click()  # a second line: its operators follow its field
+    extra = browser.all("#filter-rows .filter-row")[-1]
+    Select(extra.find_element("css selector", "[data-field]")).select_by_value("startup_crash")
+    operators = Select(extra.find_element("css selector", "[data-operator]"))
+    assert [option.text for option in operators.options][:2] == ["is true", "is false"]
+    operators.select_by_value("__true__")
+    assert not extra.find_element("css selector", "[data-value]").is_enabled()
+    Select(extra.find_element("css selector", "[data-field]")).select_by_value("uptime")
+    labels = [option.text for option in operators.options]
+    assert "> (greater than)" in labels and "contains" not in labels
+    extra.find_element("css selector", "[data-remove-row]").click()
+    assert len(browser.all("#filter-rows .filter-row")) == 1
     browser.css("#more-options summary").click()
     facets = Select(browser.css("select[name=_facets]"))
     facets.deselect_all()

@@ -177,7 +177,7 @@ def signature_report(request: HttpRequest) -> HttpResponse:
                 for f in filters.visible_fields(access)
                 if f.name not in ("signature", "date")
             ],
-            "builder_fields": filters.builder_fields(access, exclude=("signature", "date")),
+            "builder_fields": filters.builder_spec(access, exclude=("signature", "date")),
             "search_url": f"{reverse('supersearch:search')}?"
             f"{tables.query_string({**_filters_only(params), 'signature': [f'={signature}']})}",
             **tab_context,

@@ -103,7 +103,7 @@ class FormState:
     facets: list[str]
     sort: list[str]
     facets_size: str
-    choices: dict[str, list[str]] = field(default_factory=dict)
+    selects: list[dict[str, Any]] = field(default_factory=list)  # the simple row's menus
 
 
 def form_state(params: Mapping[str, list[str]], access: Access, products: list[str]) -> FormState:
@@ -121,12 +121,23 @@ def form_state(params: Mapping[str, list[str]], access: Access, products: list[s
         facets=list(params.get("_facets") or DEFAULT_FACETS),
         sort=list(params.get("_sort") or DEFAULT_SORT),
         facets_size=(params.get("_facets_size") or ["50"])[0],
-        choices={
-            "product": products,
-            "platform": list(Platform.objects.order_by("name").values_list("name", flat=True)),
-            "process_type": list(PROCESS_TYPES),
-        },
+        selects=[
+            _select(name, label, choices, simple.get(name, ""))
+            for name, label, choices in (
+                ("product", "Product", products),
+                ("platform", "Platform", Platform.objects.values_list("name", flat=True)),
+                ("process_type", "Process type", PROCESS_TYPES),
+            )
+        ],
     )
+
+
+def _select(name: str, label: str, choices: Any, value: str) -> dict[str, Any]:
+    """A menu of the simple row; a value from the URL that is not a choice is kept."""
+    listed = sorted(choices) if name == "platform" else list(choices)
+    if value and value not in listed:
+        listed.append(value)
+    return {"name": name, "label": label, "choices": listed, "value": value}
 
 
 @dataclass

@@ -65,7 +65,7 @@ def search(request: HttpRequest) -> HttpResponse:
     product = (params.get("product") or [""])[0]
     context = {
         "form": query.form_state(params, access, list(catalogue.products)),
-        "builder_fields": filters.builder_fields(access),
+        "builder_fields": filters.builder_spec(access),
         "all_fields": [field.name for field in visible],
         "facet_fields": [
             field.name

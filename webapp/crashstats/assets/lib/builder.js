@@ -2,13 +2,14 @@
 // operator menu follows the chosen field, valueless operators disable the value, lines are
 // added and removed. Without JavaScript the form still submits its lines.
 
+// The page carries {"fields": {name: type}, "types": {type: {operators, valueless}}}.
 export function builderFields() {
   const data = document.getElementById("builder-fields");
-  return data ? JSON.parse(data.textContent) : [];
+  return data ? JSON.parse(data.textContent) : { fields: {}, types: {} };
 }
 
-export function setupBuilder(fields) {
-  const byName = new Map(fields.map((field) => [field.name, field]));
+export function setupBuilder(spec) {
+  const operatorsOf = (row) => spec.types[spec.fields[row.querySelector("[data-field]").value]];
   const rows = document.getElementById("filter-rows");
   const template = document.getElementById("filter-row-template");
   const add = document.getElementById("add-row");
@@ -16,19 +17,19 @@ export function setupBuilder(fields) {
   function syncValue(row) {
     const operator = row.querySelector("[data-operator]");
     const value = row.querySelector("[data-value]");
-    const field = byName.get(row.querySelector("[data-field]").value);
-    const valueless = field ? field.valueless.includes(operator.value) : false;
+    const kind = operatorsOf(row);
+    const valueless = kind ? kind.valueless.includes(operator.value) : false;
     value.disabled = valueless;
     if (valueless) value.value = "";
   }
 
   function syncOperators(row) {
-    const field = byName.get(row.querySelector("[data-field]").value);
+    const kind = operatorsOf(row);
     const operator = row.querySelector("[data-operator]");
-    if (!field) return;
+    if (!kind) return;
     const previous = operator.value;
     operator.replaceChildren(
-      ...field.operators.map((choice) => {
+      ...kind.operators.map((choice) => {
         const option = document.createElement("option");
         option.value = choice.value;
         option.textContent = choice.label;
