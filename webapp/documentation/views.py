@@ -3,8 +3,12 @@ registry, the same sources the pipeline runs on."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from jansky.search import get_registry
@@ -16,7 +20,7 @@ from jansky.search.params import (
     MAX_DAYS,
     MAX_RESULTS_NUMBER,
 )
-from webapp.crashstats import filters, supersearch
+from webapp.crashstats import filters, supersearch, tables
 from webapp.crashstats.permissions import GROUPS, PERMISSIONS
 from webapp.documentation import dictionary, examples, usage
 
@@ -109,7 +113,10 @@ def datadictionary_field(request: HttpRequest, dataset: str, field_path: str) ->
         if dataset == "annotation" and entry.depth == 0
         else [],
         "top_values": [
-            {"field": search_field, "values": usage.top_values(search_field.name)}
+            {
+                "field": search_field,
+                "values": _linked(search_field, usage.top_values(search_field.name)),
+            }
             for search_field in entry.search_fields
             if not search_field.is_protected and search_field.aggregatable
         ],
@@ -118,6 +125,18 @@ def datadictionary_field(request: HttpRequest, dataset: str, field_path: str) ->
         else [],
     }
     return render(request, "documentation/datadictionary_field.html", context)
+
+
+def _linked(search_field: Any, buckets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each common value with a link to the crashes that have exactly it."""
+    return [
+        {
+            **bucket,
+            "url": f"{reverse('supersearch:search')}?"
+            f"{urlencode({search_field.name: tables.exact_value(search_field, bucket['term'])})}",
+        }
+        for bucket in buckets
+    ]
 
 
 @require_GET
