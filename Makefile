@@ -5,15 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-FRONTEND := webapp/frontend
-NODE_STAMP := $(FRONTEND)/node_modules/.installed
-ASSETS := $(FRONTEND)/dist/manifest.json
-# The folders too: adding or removing a file changes their time.
-ASSET_SOURCES := $(wildcard webapp/*/assets webapp/*/assets/*.js webapp/*/assets/*.css \
-	webapp/*/assets/*/*.js) $(FRONTEND)/build.mjs
-
-.PHONY: help venv provision services services-stop run test test-unit lint format docs bench clean \
-	assets
+.PHONY: help venv provision services services-stop run test test-unit lint format docs bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -26,6 +18,17 @@ $(STAMP): pyproject.toml requirements.lock
 	@touch $(STAMP)
 
 venv: $(STAMP)  ## create .venv with the locked dependencies
+
+# Crash Stats' front end: npm ci from the lock, then esbuild (webapp/frontend/build.mjs) into
+# hashed files; make rebuilds only when a source changed. The pages need it to run or be tested.
+FRONTEND := webapp/frontend
+NODE_STAMP := $(FRONTEND)/node_modules/.installed
+ASSETS := $(FRONTEND)/dist/manifest.json
+# The folders too: adding or removing a file changes their time.
+ASSET_SOURCES := $(wildcard webapp/*/assets webapp/*/assets/*.js webapp/*/assets/*.css \
+	webapp/*/assets/*/*.js) $(FRONTEND)/build.mjs
+.PHONY: assets
+run test test-unit: assets
 
 $(NODE_STAMP): $(FRONTEND)/package.json $(FRONTEND)/package-lock.json
 	cd $(FRONTEND) && npm ci --no-audit --no-fund --loglevel=error
@@ -45,14 +48,14 @@ services: venv provision  ## start MinIO, ElasticMQ, OpenSearch and PostgreSQL o
 services-stop: venv  ## stop the local servers
 	$(BIN)/jansky services stop
 
-run: venv assets  ## run Jansky on the embedded default (files + SQLite under ./var)
+run: venv  ## run Jansky on the embedded default (files + SQLite under ./var)
 	bin/provision minidump-stackwalk
 	$(BIN)/jansky run
 
-test: lint services assets  ## lint, provision, start the servers, run unit + integration + system tests
+test: lint services  ## lint, provision, start the servers, run unit + integration + system tests
 	$(BIN)/pytest
 
-test-unit: venv assets  ## only the tests that need no server
+test-unit: venv  ## only the tests that need no server
 	$(BIN)/pytest -m "not integration and not system"
 
 lint: venv  ## ruff lint and format check
