@@ -115,20 +115,10 @@ def render_tab(
 
 def _tab_links(params: Params, access: Access) -> list[dict[str, str]]:
     base = _filters_only(params)
-    links = []
-    for name in _visible_tabs(access):
-        fragment = "aggregation/product/" if name == "aggregations" else f"{name}/"
-        if name == "graphs":
-            fragment = f"graph/{tabs.DEFAULT_GRAPH}/"
-        links.append(
-            {
-                "name": name,
-                "label": TAB_LABELS[name],
-                "url": shell_url({**base, "tab": [name]}),
-                "fragment": f"{reverse('signature:report')}{fragment}?{tables.query_string(base)}",
-            }
-        )
-    return links
+    return [
+        {"name": name, "label": TAB_LABELS[name], "url": shell_url({**base, "tab": [name]})}
+        for name in _visible_tabs(access)
+    ]
 
 
 def _handle(request: HttpRequest, render_it: Callable[[], HttpResponse]) -> HttpResponse:

@@ -68,7 +68,7 @@ function fragmentUrl(href, base) {
 function setupTabs(container) {
   const panel = container.querySelector("#tab-panel");
   const links = [...container.querySelectorAll(".tab-list a[data-tab]")];
-  const base = new URL(links[0].dataset.fragment, location.href).pathname.replace(/[^/]+\/$/, "");
+  const base = container.dataset.base;
 
   function markActive(tab) {
     links.forEach((link) => {
