@@ -25,7 +25,6 @@ MAX_DEPTH = 12
 class Entry:
     dataset: str  # "annotation" or "processed"
     path: str  # "json_dump/threads/[]/frames/[]/function"
-    dotted: str  # the schema path permissions are looked up with
     types: tuple[str, ...]
     description: str
     examples: tuple[Any, ...]
@@ -33,10 +32,6 @@ class Entry:
     source_annotation: str = ""  # processed fields: the annotation copied into them
     data_reviews: tuple[str, ...] = ()
     search_fields: tuple[Field, ...] = field(default_factory=tuple)
-
-    @property
-    def name(self) -> str:
-        return self.path.rsplit("/", 1)[-1]
 
     @property
     def depth(self) -> int:
@@ -110,7 +105,6 @@ def entries(dataset: str) -> tuple[Entry, ...]:
             Entry(
                 dataset=dataset,
                 path=path,
-                dotted=dotted,
                 types=_types(node, structure),
                 description=str(node.get("description", structure.get("description", ""))),
                 examples=tuple(node.get("examples") or structure.get("examples") or ()),

@@ -50,7 +50,6 @@ class Module:
     signed_by: str
     symbol_url: str
     missing_symbols: bool
-    loaded_symbols: bool
 
 
 @dataclass(frozen=True)
@@ -138,7 +137,6 @@ def modules_of(json_dump: Mapping[str, Any]) -> list[Module]:
                 signed_by=_text(module.get("cert_subject")),
                 symbol_url=_symbol_url(module.get("symbol_url")),
                 missing_symbols=bool(module.get("missing_symbols")),
-                loaded_symbols=bool(module.get("loaded_symbols")),
             )
         )
     return modules

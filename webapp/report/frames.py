@@ -55,7 +55,6 @@ class Thread:
     name: str
     frames: tuple[FrameRow, ...]
     crashing: bool = False
-    frame_count: int = 0
 
 
 def source_of(file: Any, line: Any) -> Source:
@@ -134,7 +133,6 @@ def threads_of(json_dump: Mapping[str, Any], crashing_index: Any) -> list[Thread
                 name=_text(thread.get("thread_name")),
                 frames=frames,
                 crashing=index == crashing_index,
-                frame_count=thread.get("frame_count") or len(thread.get("frames") or ()),
             )
         )
     return threads

@@ -89,10 +89,6 @@ def search_url(params: Mapping[str, list[str]]) -> str:
     return f"{reverse('supersearch:search')}?{text}" if text else reverse("supersearch:search")
 
 
-def results_url(params: Mapping[str, list[str]]) -> str:
-    return f"{reverse('supersearch:results')}?{tables.query_string(params)}"
-
-
 @dataclass
 class FormState:
     """What the form shows: simple fields, builder rows (with their operators) and options."""

@@ -47,7 +47,6 @@ def _results_context(request: HttpRequest, params: query.Params) -> tuple[dict, 
         }, 503
     context = {
         "results": results,
-        "results_url": query.results_url(params),
         "api_url": f"{reverse('api:endpoint', args=['SuperSearch'])}?"
         f"{tables.query_string(query.api_params(params))}",
     }
