@@ -35,6 +35,20 @@ class BulkResult:
         return not self.failed
 
 
+@dataclass(frozen=True)
+class ExpiredCrashes:
+    """Crashes dated before a retention cutoff in one index (or table) of a backend."""
+
+    where: str  # the index (cluster) or table (SQLite) holding them
+    crashes: int
+    whole: bool  # the whole index goes, not only some of its crashes
+
+    def describe(self) -> str:
+        if self.whole:
+            return f"index {self.where} ({self.crashes:,} crashes)"
+        return f"{self.crashes:,} crashes of {self.where}"
+
+
 @dataclass
 class _Waiting:
     """One ``index_crash`` call waiting to be sent with the next group, and how it went."""
@@ -135,6 +149,13 @@ class SearchBackend(ABC):
     @abstractmethod
     def delete_expired_indices(self, retention_weeks: int) -> list[str]:
         """Drop crashes older than ``retention_weeks`` weeks; returns what was deleted."""
+
+    @abstractmethod
+    def delete_crashes_before(
+        self, cutoff: datetime, dry_run: bool = False
+    ) -> list[ExpiredCrashes]:
+        """Delete every crash dated before ``cutoff`` (exactly: an index holding crashes on
+        both sides loses only the older ones); with ``dry_run``, only say what would go."""
 
     @abstractmethod
     def refresh(self) -> None:

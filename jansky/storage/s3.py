@@ -125,6 +125,9 @@ class S3CrashStorage(ObjectCrashStorage):
     one is built from the AWS environment and the ``STORAGE_S3_*`` options.
     """
 
+    # 4,096 listings per date, each a page or two at a million crashes a day.
+    listing_prefix_digits = 3
+
     def __init__(
         self,
         bucket: str,
@@ -210,15 +213,35 @@ class S3CrashStorage(ObjectCrashStorage):
         except (BotoCoreError, ClientError) as exc:
             raise self._error("delete", key, exc) from exc
 
-    def _list(self, prefix: str) -> Iterator[str]:
-        full_prefix = self._object_key(prefix)
+    def _list(self, prefix: str, name_prefix: str = "") -> Iterator[str]:
+        for page in self._pages(prefix, name_prefix):
+            for item in page.get("Contents", []):
+                yield item["Key"][len(self._object_key(prefix)) :]
+
+    def _list_folders(self, prefix: str) -> Iterator[str]:
+        for page in self._pages(prefix):
+            for item in page.get("CommonPrefixes", []):
+                yield item["Prefix"][len(self._object_key(prefix)) :].rstrip("/")
+
+    def _pages(self, prefix: str, name_prefix: str = "") -> Iterator[dict[str, Any]]:
+        """The listing pages of the keys directly under ``prefix`` (1,000 keys a page)."""
         paginator = self.client.get_paginator("list_objects_v2")
+        full_prefix = self._object_key(prefix) + name_prefix
         try:
-            for page in paginator.paginate(Bucket=self.bucket, Prefix=full_prefix, Delimiter="/"):
-                for item in page.get("Contents", []):
-                    yield item["Key"][len(full_prefix) :]
+            yield from paginator.paginate(Bucket=self.bucket, Prefix=full_prefix, Delimiter="/")
         except (BotoCoreError, ClientError) as exc:
             raise self._error("list", prefix, exc) from exc
+
+    def _exists(self, key: str) -> bool:
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self._object_key(key))
+        except ClientError as exc:
+            if _error_code(exc) in _MISSING_CODES:
+                return False
+            raise self._error("head", key, exc) from exc
+        except BotoCoreError as exc:
+            raise self._error("head", key, exc) from exc
+        return True
 
     def create_bucket(self) -> bool:
         """Create the bucket unless it exists; returns whether it was created (`jansky setup`)."""
