@@ -27,6 +27,7 @@ JANSKY_APPS = [
     "webapp.accounts",
     "webapp.tokens",
     "webapp.api",
+    "cronrun",
 ]
 ONE_YEAR = 365 * 24 * 3600
 RATELIMIT_CACHE = "ratelimit"
@@ -182,6 +183,7 @@ def _logging(level: str) -> dict[str, Any]:
         "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "line"}},
         "loggers": {
             "webapp": {"handlers": ["stderr"], "level": level, "propagate": False},
+            "cronrun": {"handlers": ["stderr"], "level": level, "propagate": False},
             "django.request": {"handlers": ["stderr"], "level": "ERROR", "propagate": False},
         },
     }
