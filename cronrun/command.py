@@ -61,7 +61,9 @@ def run(args: argparse.Namespace) -> int:
     name = command_name(arguments[0]) if arguments else None
     if arguments and name is None:
         known = ", ".join([*ALIASES, *(spec.cmd for spec in JOBS)])
-        print(f"jansky cron: unknown command {arguments[0]!r}; use one of: {known}", file=sys.stderr)
+        print(
+            f"jansky cron: unknown command {arguments[0]!r}; use one of: {known}", file=sys.stderr
+        )
         return 2
     try:
         webapp_settings = load_webapp_settings()

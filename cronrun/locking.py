@@ -25,7 +25,9 @@ class JobLocked(Exception):
     """Another runner is running the job."""
 
     def __init__(self, name: str, since: datetime.datetime) -> None:
-        super().__init__(f"job {name} is running elsewhere (lock taken at {since:%Y-%m-%d %H:%M:%S} UTC)")
+        super().__init__(
+            f"job {name} is running elsewhere (lock taken at {since:%Y-%m-%d %H:%M:%S} UTC)"
+        )
         self.name = name
         self.since = since
 

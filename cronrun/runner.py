@@ -158,7 +158,9 @@ class Runner:
         if not times:
             first = snap(job.last_success, spec.time_of_day) + spec.interval
             self._bookkeep(spec, token, next_run=first)
-            return JobResult(spec.cmd, Outcome.WAITING, detail=f"next run time {first:%Y-%m-%d %H:%M}")
+            return JobResult(
+                spec.cmd, Outcome.WAITING, detail=f"next run time {first:%Y-%m-%d %H:%M}"
+            )
         last_success, first_run = job.last_success, job.first_run
         for count, run_time in enumerate(times, start=1):
             run = self._execute(spec, self._arguments(spec, run_time, last_success, extra_args))
@@ -265,7 +267,9 @@ def _result(spec: JobSpec, run: Run, runs: int) -> JobResult:
     if run.error is None:
         return JobResult(spec.cmd, Outcome.SUCCEEDED, runs=runs)
     outcome = Outcome.STOPPED if run.stopped else Outcome.FAILED
-    return JobResult(spec.cmd, outcome, runs=runs, detail=f"{type(run.error).__name__}: {run.error}")
+    return JobResult(
+        spec.cmd, outcome, runs=runs, detail=f"{type(run.error).__name__}: {run.error}"
+    )
 
 
 def _next_run_text(job: Job, spec: JobSpec) -> str:

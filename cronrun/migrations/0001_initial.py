@@ -5,43 +5,62 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Job',
+            name="Job",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('app_name', models.CharField(max_length=100, unique=True)),
-                ('next_run', models.DateTimeField(blank=True, null=True)),
-                ('first_run', models.DateTimeField(blank=True, null=True)),
-                ('last_run', models.DateTimeField(blank=True, null=True)),
-                ('last_success', models.DateTimeField(blank=True, null=True)),
-                ('error_count', models.IntegerField(default=0)),
-                ('last_error', models.JSONField(blank=True, default=dict)),
-                ('ongoing', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("app_name", models.CharField(max_length=100, unique=True)),
+                ("next_run", models.DateTimeField(blank=True, null=True)),
+                ("first_run", models.DateTimeField(blank=True, null=True)),
+                ("last_run", models.DateTimeField(blank=True, null=True)),
+                ("last_success", models.DateTimeField(blank=True, null=True)),
+                ("error_count", models.IntegerField(default=0)),
+                ("last_error", models.JSONField(blank=True, default=dict)),
+                ("ongoing", models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Log',
+            name="Log",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('app_name', models.CharField(db_index=True, max_length=100)),
-                ('log_time', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('run_time', models.DateTimeField(blank=True, null=True)),
-                ('duration', models.FloatField(help_text='Seconds the run took.')),
-                ('success', models.DateTimeField(blank=True, help_text='The run time, when the run succeeded.', null=True)),
-                ('exc_type', models.TextField(blank=True, null=True)),
-                ('exc_value', models.TextField(blank=True, null=True)),
-                ('exc_traceback', models.TextField(blank=True, null=True)),
-                ('output', models.TextField(blank=True, default='', help_text='What the command printed.')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("app_name", models.CharField(db_index=True, max_length=100)),
+                (
+                    "log_time",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                ("run_time", models.DateTimeField(blank=True, null=True)),
+                ("duration", models.FloatField(help_text="Seconds the run took.")),
+                (
+                    "success",
+                    models.DateTimeField(
+                        blank=True, help_text="The run time, when the run succeeded.", null=True
+                    ),
+                ),
+                ("exc_type", models.TextField(blank=True, null=True)),
+                ("exc_value", models.TextField(blank=True, null=True)),
+                ("exc_traceback", models.TextField(blank=True, null=True)),
+                (
+                    "output",
+                    models.TextField(blank=True, default="", help_text="What the command printed."),
+                ),
             ],
             options={
-                'ordering': ['-log_time'],
+                "ordering": ["-log_time"],
             },
         ),
     ]

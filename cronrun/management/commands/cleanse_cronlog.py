@@ -17,14 +17,18 @@ class Command(JobCommand):
     has_dry_run = True
 
     def add_job_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--days", type=int, help="keep this many days (CRON_LOG_RETENTION_DAYS)")
+        parser.add_argument(
+            "--days", type=int, help="keep this many days (CRON_LOG_RETENTION_DAYS)"
+        )
 
     def run(self, **options: Any) -> None:
         days = options["days"] or load_cron_jobs_settings().log_retention_days
         cutoff = options["run_time"] - datetime.timedelta(days=days)
         old = Log.objects.filter(log_time__lt=cutoff)
         if options["dry_run"]:
-            self.say(f"would delete {old.count():,} log rows older than {cutoff:%Y-%m-%d %H:%M} UTC")
+            self.say(
+                f"would delete {old.count():,} log rows older than {cutoff:%Y-%m-%d %H:%M} UTC"
+            )
             return
         deleted, _ = old.delete()
         self.say(f"deleted {deleted:,} log rows older than {cutoff:%Y-%m-%d %H:%M} UTC")

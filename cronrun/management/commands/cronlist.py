@@ -20,7 +20,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         rows = {job.app_name: job for job in Job.objects.all()}
         for spec in configured_jobs():
-            flags = [flag for flag, on in (("backfill", spec.backfill), ("last-success", spec.last_success)) if on]
+            flags = [
+                flag
+                for flag, on in (("backfill", spec.backfill), ("last-success", spec.last_success))
+                if on
+            ]
             self.stdout.write(f"{spec.cmd}: {spec.summary}")
             self.stdout.write(f"    command:      {' '.join([spec.cmd, *spec.cmd_args])}")
             self.stdout.write(

@@ -24,7 +24,9 @@ def chosen_jobs(names: list[str], default_all: bool = False) -> list[str]:
 
 
 class Command(BaseCommand):
-    help = "Delete the state of the named jobs (or `all`). Example: jansky cron reset verifyprocessed"
+    help = (
+        "Delete the state of the named jobs (or `all`). Example: jansky cron reset verifyprocessed"
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("jobs", nargs="+", metavar="JOB", help="job names, or `all`")

@@ -1,0 +1,80 @@
+"""Crash-level helpers the jobs share: is a crash searchable, and listing a day in parallel."""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import TypeVar
+
+from jansky.crashid import date_from_crash_id
+from jansky.schemas import ANONYMOUS
+from jansky.search import SearchBackend
+
+Result = TypeVar("Result")
+SEARCH_BATCH = 100
+# A crash is searched for a few days around its id's date: its search date is when the
+# collector received it, which the id records to the day.
+SEARCH_WINDOW = datetime.timedelta(days=5)
+
+
+def batched(items: Iterable[str], size: int) -> Iterator[list[str]]:
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
+def indexed_ids(search: SearchBackend, crash_ids: Iterable[str]) -> set[str]:
+    """Which of ``crash_ids`` the search index holds (one query per 100 ids of a date)."""
+    by_date: dict[datetime.date | None, list[str]] = defaultdict(list)
+    for crash_id in crash_ids:
+        by_date[date_from_crash_id(crash_id)].append(crash_id)
+    found: set[str] = set()
+    for day, ids in by_date.items():
+        if day is None:
+            continue
+        start = datetime.datetime.combine(day, datetime.time(), datetime.UTC) - SEARCH_WINDOW
+        end = start + 2 * SEARCH_WINDOW + datetime.timedelta(days=1)
+        for batch in batched(ids, SEARCH_BATCH):
+            params = {
+                "uuid": batch,
+                "date": [f">={start.isoformat()}", f"<{end.isoformat()}"],
+                "_columns": ["uuid"],
+                "_results_number": str(len(batch)),
+                "_facets_size": "0",
+            }
+            hits = search.search(params, ANONYMOUS)["hits"]
+            found.update(hit["uuid"] for hit in hits)
+    return found
+
+
+def id_prefixes(digits: int) -> list[str]:
+    """Every crash id prefix of ``digits`` hex digits, in order (``""`` for none)."""
+    return [f"{number:0{digits}x}" for number in range(16**digits)] if digits else [""]
+
+
+def run_by_prefix(
+    prefixes: list[str], workers: int, work: Callable[[str], Result]
+) -> Iterator[Result]:
+    """``work(prefix)`` for every prefix on ``workers`` threads, results as they finish.
+
+    At most twice ``workers`` prefixes are under way, so results (and what each holds) do not
+    pile up; leaving the loop early cancels what has not started.
+    """
+    pending = iter(prefixes)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cron") as pool:
+        running: set[Future[Result]] = set()
+        try:
+            while True:
+                for prefix in itertools.islice(pending, 2 * workers - len(running)):
+                    running.add(pool.submit(work, prefix))
+                if not running:
+                    return
+                done, running = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield future.result()
+        finally:
+            for future in running:
+                future.cancel()
