@@ -125,8 +125,9 @@ class S3CrashStorage(ObjectCrashStorage):
     one is built from the AWS environment and the ``STORAGE_S3_*`` options.
     """
 
-    # 4,096 listings per date, each a page or two at a million crashes a day.
-    listing_prefix_digits = 3
+    # 256 listings per date: parts enough to keep every thread busy on a busy day, few
+    # enough that a quiet day costs little.
+    listing_prefix_digits = 2
 
     def __init__(
         self,

@@ -8,6 +8,7 @@ tests/integration/test_cron_runner_processes.py.
 from __future__ import annotations
 
 import datetime
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -92,7 +93,7 @@ def test_missed_intervals_are_backfilled_in_order(runner: Runner, clock: Clock):
     assert (result.outcome, result.runs) == (Outcome.SUCCEEDED, 5)
     hours = [f"2024-03-09T{hour:02d}:05" for hour in range(10, 16)]
     assert logged_run_times() == [
-        f"run-time={run_time} last-success={last}" for last, run_time in zip(hours, hours[1:])
+        f"run-time={run_time} last-success={last}" for last, run_time in itertools.pairwise(hours)
     ]
     state = job_state()
     assert state["last_success"] == START.replace(hour=15)
