@@ -13,6 +13,8 @@ import argparse
 import os
 import sys
 
+from everett import ConfigurationError
+
 from cronrun.config import CronConfigurationError, load_cron_settings
 from cronrun.jobs import JOBS
 from webapp.command import SETTINGS_MODULE, prepare_database
@@ -68,7 +70,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         webapp_settings = load_webapp_settings()
         cron_settings = load_cron_settings()
-    except (WebappConfigurationError, CronConfigurationError, ValueError) as exc:
+    except (
+        WebappConfigurationError,
+        CronConfigurationError,
+        ConfigurationError,
+        ValueError,
+    ) as exc:
         print(f"jansky cron: {exc}", file=sys.stderr)
         return 2
     problem = prepare_database(webapp_settings)

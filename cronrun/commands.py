@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
+from everett import ConfigurationError
 
 from cronrun.schedule import InvalidSchedule, parse_run_time
 
@@ -57,7 +58,7 @@ class JobCommand(BaseCommand):
         options.setdefault("dry_run", False)
         try:
             self.run(**options)
-        except ValueError as exc:
+        except (ValueError, ConfigurationError) as exc:  # bad options or settings
             raise CommandError(str(exc)) from exc
 
     def run(self, **options: Any) -> None:

@@ -23,6 +23,8 @@ class Command(JobCommand):
 
     def run(self, **options: Any) -> None:
         days = options["days"] or load_cron_jobs_settings().log_retention_days
+        if days < 1:
+            raise ValueError(f"--days must be at least 1, got {days}")
         cutoff = options["run_time"] - datetime.timedelta(days=days)
         old = Log.objects.filter(log_time__lt=cutoff)
         if options["dry_run"]:
