@@ -38,7 +38,7 @@ class Command(JobCommand):
         dates = expired_dates(storage, cutoff)
         self.say(
             f"retention: keeping {days} days: crashes filed before {cutoff} go "
-            f"({len(dates)} dates in {storage!r})" + (" [dry run]" if dry_run else "")
+            f"({len(dates)} dates to go)" + (" [dry run]" if dry_run else "")
         )
         progress = Progress("retention", self.stdout, ("crashes", "dates"), total=None)
         for day in dates:

@@ -57,7 +57,8 @@ class Command(JobCommand):
         verify_day(storage, backends.search(), day, load_cron_jobs_settings().workers, found)
         progress.report()
         METRICS.gauge("verifyprocessed.missing_processed", missing)
+        queued = ", all queued for reprocessing" if missing else ""
         self.say(
             f"verifyprocessed: {day}: {progress.counts['crashes']:,} crashes checked, "
-            f"{missing:,} missing, queued for reprocessing"
+            f"{missing:,} missing{queued}"
         )
