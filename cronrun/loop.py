@@ -11,12 +11,10 @@ import logging
 import signal
 import time
 
-from django.db import close_old_connections
-
 from cronrun.config import CronSettings
 from cronrun.progress import STOP
 from cronrun.reporting import setup_reporting
-from cronrun.runner import Runner
+from cronrun.runner import Runner, tidy_connections
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +39,7 @@ def run_loop(settings: CronSettings) -> int:
         except Exception:
             # The database may be down: say so and try again at the next pass.
             logger.exception("the cron pass failed; trying again in %d s", settings.loop_seconds)
-            close_old_connections()
+            tidy_connections()
         STOP.wait(max(0.0, settings.loop_seconds - (time.monotonic() - started)))
     logger.info("cron loop stopped")
     return 0

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import sentry_sdk
 from django.core.management import call_command
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 from django.db.models import F
 from django.utils import timezone
 
@@ -112,7 +112,7 @@ class Runner:
             results.append(result)
             level = logging.DEBUG if result.outcome is Outcome.NOT_DUE else logging.INFO
             logger.log(level, "%s", result.describe())
-            close_old_connections()
+            tidy_connections()
         return results
 
     def run_job(
@@ -216,7 +216,7 @@ class Runner:
             error, error_traceback = exc, traceback.format_exc()
             logger.error("job=%s failed: %s: %s", spec.cmd, type(exc).__name__, exc)
             _report(spec, exc)
-            close_old_connections()  # a connection the error broke is not used again
+            tidy_connections()  # a connection the error broke is not used again
         finally:
             output.flush()
         duration = time.monotonic() - began
@@ -261,6 +261,13 @@ class Runner:
             logger.warning(
                 "job=%s: its lock was taken over; this runner's bookkeeping is dropped", spec.cmd
             )
+
+
+def tidy_connections() -> None:
+    """Close database connections an error broke or that outlived their age, as Django does
+    after each request; never inside a caller's transaction (tests run in one)."""
+    if not any(connection.in_atomic_block for connection in connections.all(initialized_only=True)):
+        close_old_connections()
 
 
 def _result(spec: JobSpec, run: Run, runs: int) -> JobResult:
