@@ -30,8 +30,10 @@ class JobSpec:
     summary: str = ""
 
     def __post_init__(self) -> None:
-        self.interval  # noqa: B018 (checks the declaration when it is made)
-        self.time_of_day  # noqa: B018
+        """A bad schedule fails where it is declared, not at its first run."""
+        parse_frequency(self.frequency)
+        if self.time:
+            parse_time(self.time)
 
     @property
     def interval(self) -> datetime.timedelta:

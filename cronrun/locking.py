@@ -62,10 +62,6 @@ def acquire(name: str, now: datetime.datetime, max_age: datetime.timedelta) -> d
     raise JobLocked(name, since or now)
 
 
-def holds(name: str, token: datetime.datetime) -> bool:
-    return Job.objects.filter(app_name=name, ongoing=token).exists()
-
-
 def release(name: str, token: datetime.datetime) -> bool:
     """Clear the lock if ``token`` still holds it; False when it was taken over meanwhile."""
     released = Job.objects.filter(app_name=name, ongoing=token).update(ongoing=None) == 1

@@ -27,7 +27,6 @@ def setup_reporting(settings: CronSettings) -> None:
         sentry_sdk.init(
             dsn=settings.sentry_dsn,
             server_name=socket.gethostname(),
-            send_default_pii=False,
             include_local_variables=False,
             default_integrations=False,
             integrations=[

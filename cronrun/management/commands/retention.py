@@ -10,7 +10,13 @@ from cronrun.commands import JobCommand
 from cronrun.config import load_cron_jobs_settings
 from cronrun.metrics import METRICS
 from cronrun.progress import Progress
-from cronrun.tasks.retention import cutoff_date, cutoff_moment, delete_day, expired_dates
+from cronrun.tasks.retention import (
+    cutoff_date,
+    cutoff_moment,
+    delete_day,
+    expired_dates,
+    forget_missing,
+)
 from webapp.crashstats import backends
 
 
@@ -53,4 +59,6 @@ class Command(JobCommand):
         progress.report()
         for item in backends.search().delete_crashes_before(cutoff_moment(cutoff), dry_run):
             self.say(f"retention: search: {verb} {item.describe()}")
+        forgotten = forget_missing(cutoff, dry_run)
+        self.say(f"retention: {verb} {forgotten:,} missing-crash records from before {cutoff}")
         self.say(f"retention: {verb} {progress.counts['crashes']:,} crashes from storage")

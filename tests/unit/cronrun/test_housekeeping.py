@@ -12,6 +12,7 @@ from django.utils import timezone
 from cronrun.management.commands.crontest import CrontestFailure
 from cronrun.models import Log
 from tests.unit.cronrun.conftest import run_command
+from webapp.crashstats.models import MissingProcessedCrash
 
 pytestmark = pytest.mark.django_db
 
@@ -65,3 +66,17 @@ def test_crontest():
 def test_retention_refuses_a_bad_number_of_days(embedded):
     with pytest.raises(CommandError, match="--days must be at least 1"):
         run_command("retention", "--days", "-3")
+
+
+def test_retention_forgets_old_missing_crash_records(embedded):
+    old = MissingProcessedCrash.objects.create(crash_id="00000001-0000-0000-0000-000000240101")
+    MissingProcessedCrash.objects.filter(pk=old.pk).update(
+        created=timezone.now() - datetime.timedelta(days=200)
+    )
+    MissingProcessedCrash.objects.create(crash_id="00000002-0000-0000-0000-000000240102")
+    assert "would delete 1 missing-crash records" in run_command("retention", "--dry-run")
+    assert MissingProcessedCrash.objects.count() == 2
+    assert "deleted 1 missing-crash records" in run_command("retention")
+    assert list(MissingProcessedCrash.objects.values_list("crash_id", flat=True)) == [
+        "00000002-0000-0000-0000-000000240102"
+    ]

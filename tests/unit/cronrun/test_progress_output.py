@@ -5,10 +5,18 @@ from __future__ import annotations
 import io
 import logging
 
+import markus
 import pytest
+import sentry_sdk
 from markus.testing import MetricsMock
 
-from cronrun.config import CronConfigurationError, load_cron_jobs_settings, load_cron_settings
+from cronrun import reporting
+from cronrun.config import (
+    CronConfigurationError,
+    CronSettings,
+    load_cron_jobs_settings,
+    load_cron_settings,
+)
 from cronrun.output import CapturedOutput
 from cronrun.progress import STOP, JobStopped, Progress
 
@@ -82,3 +90,15 @@ def test_settings_are_checked(monkeypatch):
     monkeypatch.setenv("CRON_AUDIT_EMAIL_DOMAINS", " Example.COM, @corp.example ,")
     monkeypatch.setenv("CRON_WORKERS", "2")
     assert load_cron_jobs_settings().audit_email_domains == ("example.com", "corp.example")
+
+
+def test_reporting_turns_sentry_on_once(monkeypatch):
+    monkeypatch.setattr(reporting, "_configured", False)
+    try:
+        reporting.setup_reporting(CronSettings(sentry_dsn="https://key@sentry.example.com/7"))
+        assert sentry_sdk.get_client().dsn == "https://key@sentry.example.com/7"
+        reporting.setup_reporting(CronSettings(sentry_dsn="https://other@sentry.example.com/8"))
+        assert sentry_sdk.get_client().dsn == "https://key@sentry.example.com/7"
+    finally:
+        sentry_sdk.init()
+        markus.configure([])
