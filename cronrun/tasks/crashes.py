@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import datetime
 import itertools
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TypeVar
 
-from jansky.crashid import date_from_crash_id
-from jansky.schemas import ANONYMOUS
 from jansky.search import SearchBackend
 
 Result = TypeVar("Result")
 SEARCH_BATCH = 100
-# A crash is searched for a few days around its id's date: its search date is when the
-# collector received it, which the id records to the day.
-SEARCH_WINDOW = datetime.timedelta(days=5)
 
 
 def batched(items: Iterable[str], size: int) -> Iterator[list[str]]:
@@ -27,26 +20,10 @@ def batched(items: Iterable[str], size: int) -> Iterator[list[str]]:
 
 
 def indexed_ids(search: SearchBackend, crash_ids: Iterable[str]) -> set[str]:
-    """Which of ``crash_ids`` the search index holds (one query per 100 ids of a date)."""
-    by_date: dict[datetime.date | None, list[str]] = defaultdict(list)
-    for crash_id in crash_ids:
-        by_date[date_from_crash_id(crash_id)].append(crash_id)
+    """Which of ``crash_ids`` the search index holds (looked up by id, 100 at a time)."""
     found: set[str] = set()
-    for day, ids in by_date.items():
-        if day is None:
-            continue
-        start = datetime.datetime.combine(day, datetime.time(), datetime.UTC) - SEARCH_WINDOW
-        end = start + 2 * SEARCH_WINDOW + datetime.timedelta(days=1)
-        for batch in batched(ids, SEARCH_BATCH):
-            params = {
-                "uuid": batch,
-                "date": [f">={start.isoformat()}", f"<{end.isoformat()}"],
-                "_columns": ["uuid"],
-                "_results_number": str(len(batch)),
-                "_facets_size": "0",
-            }
-            hits = search.search(params, ANONYMOUS)["hits"]
-            found.update(hit["uuid"] for hit in hits)
+    for batch in batched(crash_ids, SEARCH_BATCH):
+        found |= search.indexed_crash_ids(batch)
     return found
 
 

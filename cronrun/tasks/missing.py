@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 
 from cronrun.tasks.crashes import indexed_ids
+from cronrun.tasks.retention import cutoff_moment
 from jansky.search import SearchBackend
 from jansky.storage import CrashStorage
 from webapp.crashstats.models import MissingProcessedCrash
@@ -48,3 +50,10 @@ def mark_processed(crash_ids: set[str]) -> int:
     return MissingProcessedCrash.objects.filter(crash_id__in=list(crash_ids)).update(
         is_processed=True
     )
+
+
+def forget_missing(cutoff: datetime.date, dry_run: bool) -> int:
+    """Drop ``MissingProcessedCrash`` rows recorded before the cutoff: their crashes are gone
+    (``verifyprocessed`` records a crash the day after it was filed)."""
+    rows = MissingProcessedCrash.objects.filter(created__lt=cutoff_moment(cutoff))
+    return rows.count() if dry_run else rows.delete()[0]

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 
 from cronrun.tasks.crashes import id_prefixes, run_by_prefix
 from jansky.storage import CrashStorage
-from webapp.crashstats.models import MissingProcessedCrash
 
 
 def cutoff_date(run_time: datetime.datetime, days: int) -> datetime.date:
@@ -50,10 +49,3 @@ def delete_day(
     )
     if not dry_run:
         storage.prune_date(day)
-
-
-def forget_missing(cutoff: datetime.date, dry_run: bool) -> int:
-    """Drop ``MissingProcessedCrash`` rows recorded before the cutoff: their crashes are gone
-    (``verifyprocessed`` records a crash the day after it was filed)."""
-    rows = MissingProcessedCrash.objects.filter(created__lt=cutoff_moment(cutoff))
-    return rows.count() if dry_run else rows.delete()[0]

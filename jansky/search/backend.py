@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -135,6 +135,11 @@ class SearchBackend(ABC):
     @abstractmethod
     def index_crashes(self, items: Iterable[tuple[str, Mapping[str, Any]]]) -> BulkResult:
         """Index many crashes; overwrites crashes indexed before."""
+
+    @abstractmethod
+    def indexed_crash_ids(self, crash_ids: Collection[str]) -> set[str]:
+        """Which of ``crash_ids`` the index holds, looked up by id whatever their dates (at
+        most a thousand at a time)."""
 
     # ---- maintenance ---------------------------------------------------------------------------
 

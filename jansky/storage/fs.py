@@ -191,20 +191,23 @@ class FilesystemCrashStorage(ObjectCrashStorage):
 
     def _scan(
         self, prefix: str, wanted: Callable[[os.DirEntry], bool], name_prefix: str = ""
-    ) -> list[str]:
-        """Sorted names of the wanted entries of a folder (only those with ``name_prefix``)."""
+    ) -> Iterator[str]:
+        """Names of the wanted entries of a folder (only those with ``name_prefix``), as the
+        folder is read: a listing never holds a whole day of names."""
         directory = self._path(prefix)
         try:
-            with os.scandir(directory) as entries:
-                return sorted(
-                    entry.name
-                    for entry in entries
-                    if entry.name.startswith(name_prefix) and wanted(entry)
-                )
+            entries = os.scandir(directory)
         except (FileNotFoundError, NotADirectoryError):
-            return []
+            return
         except OSError as exc:
             raise StorageError(f"{self.describe()}: cannot list {prefix}: {exc}") from exc
+        with entries:
+            try:
+                for entry in entries:
+                    if entry.name.startswith(name_prefix) and wanted(entry):
+                        yield entry.name
+            except OSError as exc:
+                raise StorageError(f"{self.describe()}: cannot list {prefix}: {exc}") from exc
 
     def _exists(self, key: str) -> bool:
         try:

@@ -63,10 +63,10 @@ class S3StorageConfig:
             default="true",
             parser=bool,
             doc=(
-                "PUT and GET objects with one request signed by Jansky (SigV4, payload SHA-256) "
-                "instead of a botocore call: same credentials, endpoint and retries, a third of "
-                "the CPU per object. Not used when a proxy applies to the endpoint. Set false to "
-                "send every call through botocore."
+                "PUT, GET, HEAD and DELETE objects with one request signed by Jansky (SigV4, "
+                "payload SHA-256) instead of a botocore call: same credentials, endpoint and "
+                "retries, a third of the CPU per object. Not used when a proxy applies to the "
+                "endpoint. Set false to send every call through botocore."
             ),
         )
 
@@ -97,7 +97,8 @@ def client_config(env: Mapping[str, str] | None = None) -> botocore.config.Confi
 def direct_client(
     client: Any, session: boto3.session.Session, env: Mapping[str, str] | None = None
 ) -> DirectS3 | None:
-    """The lean PUT and GET path for ``client``'s endpoint, or None when botocore must do them.
+    """The lean object path (PUT, GET, HEAD, DELETE) for ``client``'s endpoint, or None when
+    botocore must do it.
 
     None when ``STORAGE_S3_DIRECT`` is false, when a proxy applies (botocore handles
     proxies) or when there are no credentials (botocore then explains what is missing).
@@ -210,8 +211,11 @@ class S3CrashStorage(ObjectCrashStorage):
 
     def _delete(self, key: str) -> None:
         try:
-            self.client.delete_object(Bucket=self.bucket, Key=self._object_key(key))
-        except (BotoCoreError, ClientError) as exc:
+            if self._direct is not None:
+                self._direct.delete(self.bucket, self._object_key(key))
+            else:
+                self.client.delete_object(Bucket=self.bucket, Key=self._object_key(key))
+        except (BotoCoreError, ClientError, DirectRequestFailed) as exc:
             raise self._error("delete", key, exc) from exc
 
     def _list(self, prefix: str, name_prefix: str = "") -> Iterator[str]:
@@ -235,7 +239,11 @@ class S3CrashStorage(ObjectCrashStorage):
 
     def _exists(self, key: str) -> bool:
         try:
+            if self._direct is not None:
+                return self._direct.exists(self.bucket, self._object_key(key))
             self.client.head_object(Bucket=self.bucket, Key=self._object_key(key))
+        except DirectRequestFailed as exc:
+            raise self._error("head", key, exc) from exc
         except ClientError as exc:
             if _error_code(exc) in _MISSING_CODES:
                 return False

@@ -10,12 +10,12 @@ from cronrun.commands import JobCommand
 from cronrun.config import load_cron_jobs_settings
 from cronrun.metrics import METRICS
 from cronrun.progress import Progress
+from cronrun.tasks.missing import forget_missing
 from cronrun.tasks.retention import (
     cutoff_date,
     cutoff_moment,
     delete_day,
     expired_dates,
-    forget_missing,
 )
 from webapp.crashstats import backends
 

@@ -7,7 +7,7 @@ import logging
 import math
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -250,6 +250,18 @@ class ClusterSearch(SearchBackend):
                 time.sleep(1)
         result.failed += [(crash_id, "still rejected after retries") for crash_id, _, _ in pending]
         return result
+
+    def indexed_crash_ids(self, crash_ids: Collection[str]) -> set[str]:
+        """An ids query over every weekly index: a term lookup per shard, whatever the dates."""
+        ids = list(crash_ids)
+        if not ids:
+            return set()
+        body = {"query": {"ids": {"values": ids}}, "size": len(ids), "_source": False}
+        try:
+            hits = self.client.search([f"{prefix_of(self.template)}*"], body)["hits"]["hits"]
+        except ClusterRequestError as exc:
+            raise SearchError(f"looking crashes up by id failed: {exc}") from exc
+        return {hit["_id"] for hit in hits}
 
     # ---- maintenance ---------------------------------------------------------------------------
 

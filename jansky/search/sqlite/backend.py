@@ -11,7 +11,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -164,6 +164,15 @@ class SqliteSearch(SearchBackend):
                 raise
 
         self._run(work)
+
+    def indexed_crash_ids(self, crash_ids: Collection[str]) -> set[str]:
+        """One lookup in the crash id index; no date range to scan."""
+        ids = list(crash_ids)
+        if not ids:
+            return set()
+        marks = ", ".join("?" for _ in ids)
+        sql = f"SELECT crash_id FROM {TABLE} WHERE crash_id IN ({marks})"
+        return self._run(lambda c: {row[0] for row in c.execute(sql, ids)})
 
     # ---- maintenance ---------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""Retention on every search backend: exactly the crashes dated before the cutoff go.
+"""What the cron jobs ask of every search backend: retention (exactly the crashes dated before
+the cutoff go) and looking crashes up by id.
 
 The cutoff falls on a Thursday, so on the clusters some weekly indices are older than it as a
 whole and one holds crashes on both sides of it.
@@ -78,3 +79,14 @@ def test_exactly_the_crashes_before_the_cutoff_go(search: SearchBackend) -> None
     if isinstance(search, ClusterSearch):
         assert any(item.whole for item in deleted) and sum(not i.whole for i in deleted) == 1
         assert {item.where for item in deleted if item.whole}.isdisjoint(search.all_indices())
+
+
+def test_crashes_are_looked_up_by_id_whatever_their_dates(search: SearchBackend) -> None:
+    oldest, newest = CRASHES[0][0], CRASHES[-1][0]
+    absent = "00000000-0000-0000-0000-000000240101"
+    assert search.indexed_crash_ids([oldest, newest, absent]) == {oldest, newest}
+    every = [crash_id for crash_id, _ in CRASHES]
+    assert search.indexed_crash_ids(every) == set(every)
+    assert search.indexed_crash_ids([]) == set()
+    search.delete_crashes_before(CUTOFF)
+    assert search.indexed_crash_ids([oldest, newest]) == {newest}
