@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime
 import io
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,18 +21,12 @@ from django.core.management import call_command
 from cronrun.tasks.crashes import indexed_ids
 from jansky.crashid import create_crash_id
 from jansky.queue import REPROCESSING, STANDARD
-from jansky.schemas import load_schema
 from jansky.search import SearchBackend
 from jansky.search.cluster.backend import ClusterSearch
 from jansky.search.sqlite.backend import SqliteSearch
 from jansky.storage import CrashStorage
 from jansky.storage import keys as storage_keys
-from processor.config import default_stackwalker_path
-from processor.pipeline import Pipeline
 from processor.processing import CrashProcessor
-from processor.rules.stackwalker import MinidumpStackwalkRule
-from processor.rulesets import build_rulesets
-from processor.stackwalker import Stackwalker
 from processor.worker import Worker
 from tests.cron_backends import (
     Backends,
@@ -42,8 +35,8 @@ from tests.cron_backends import (
     open_backends,
     use_in_crashstats,
 )
-from tests.processed_crashes import MINIDUMPS, raw_crash
-from tests.servers import shared_testdata, unavailable
+from tests.processed_crashes import MINIDUMPS, raw_crash, real_pipeline
+from tests.servers import shared_testdata
 from webapp.crashstats import backends as crashstats_backends
 from webapp.crashstats.models import MissingProcessedCrash
 
@@ -70,21 +63,9 @@ def setup(request: pytest.FixtureRequest, tmp_path: Path, settings) -> Iterator[
 
 
 def make_processor(setup: Backends, work: Path) -> CrashProcessor:
-    data = shared_testdata("rust-minidump")
-    path = default_stackwalker_path()
-    if not (Path(path).exists() or shutil.which(path)):
-        unavailable(f"no minidump-stackwalk binary at {path} (run bin/provision)")
-    walker = Stackwalker(
-        path,
-        symbols_paths=[str(data / "symbols")],
-        symbols_cache_path=work / "symbols-cache",
-        symbols_tmp_path=work / "symbols-tmp",
-        kill_timeout=60,
+    return CrashProcessor(
+        setup.storage, setup.search, setup.queue, real_pipeline(work), temporary_path=work
     )
-    pipeline = Pipeline(
-        build_rulesets(load_schema("processed_crash"), MinidumpStackwalkRule(walker))
-    )
-    return CrashProcessor(setup.storage, setup.search, setup.queue, pipeline, temporary_path=work)
 
 
 def store_crashes(storage: CrashStorage, count: int, day: datetime.datetime) -> list[str]:
