@@ -39,7 +39,7 @@ class BulkResult:
 class ExpiredCrashes:
     """Crashes dated before a retention cutoff in one index (or table) of a backend."""
 
-    where: str  # the index (cluster) or table (SQLite) holding them
+    where: str  # the index (cluster) or database file (SQLite) holding them
     crashes: int
     whole: bool  # the whole index goes, not only some of its crashes
 
