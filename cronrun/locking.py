@@ -5,13 +5,15 @@ so of any number of runners, on any number of hosts, one wins. A lock older than
 configured age belongs to a runner that died: it is taken over with another compare-and-set
 on the old value, so again only one runner wins. The lock's value is its owner's token:
 releasing, and writing the job's bookkeeping, only happen while it still holds that value, so
-a runner whose lock was taken over never undoes the new owner's work.
+a runner whose lock was taken over never undoes the new owner's work. Each recorded success
+renews the lock, so a long backfill that makes progress never looks stale.
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
@@ -41,12 +43,37 @@ def job_row(name: str) -> Job:
         return Job.objects.get(app_name=name)
 
 
-def acquire(name: str, now: datetime.datetime, max_age: datetime.timedelta) -> datetime.datetime:
-    """Take the job's lock; returns the token to release it with. Raises :class:`JobLocked`."""
+@dataclass
+class HeldLock:
+    """A job's lock as its holder sees it: ``token`` is the value of ``ongoing`` it set."""
+
+    name: str
+    token: datetime.datetime
+
+    def update(self, renew: datetime.datetime | None = None, **fields: object) -> bool:
+        """Write ``fields`` to the job's row while this lock holds it; with ``renew``, also
+        move the lock's time there (a long backfill is not stale while it makes progress).
+        False, and nothing written, once the lock was taken over."""
+        if renew is not None:
+            fields["ongoing"] = renew
+        updated = Job.objects.filter(app_name=self.name, ongoing=self.token).update(**fields)
+        if updated and renew is not None:
+            self.token = renew
+        if not updated:
+            logger.warning("job=%s: the lock was taken over; nothing recorded", self.name)
+        return bool(updated)
+
+    def release(self) -> bool:
+        """Clear the lock if it still holds it; False when it was taken over meanwhile."""
+        return self.update(ongoing=None)
+
+
+def acquire(name: str, now: datetime.datetime, max_age: datetime.timedelta) -> HeldLock:
+    """Take the job's lock. Raises :class:`JobLocked` while another runner holds it."""
     job_row(name)
     for _ in range(3):  # the holder may release between our two reads
         if Job.objects.filter(app_name=name, ongoing__isnull=True).update(ongoing=now) == 1:
-            return now
+            return HeldLock(name, now)
         since = Job.objects.filter(app_name=name).values_list("ongoing", flat=True).first()
         if since is None:
             continue
@@ -57,14 +84,6 @@ def acquire(name: str, now: datetime.datetime, max_age: datetime.timedelta) -> d
                 "job=%s took over a stale lock taken at %s (older than %s)", name, since, max_age
             )
             METRICS.incr("lock_takeover", tags=[f"job:{name}"])
-            return now
+            return HeldLock(name, now)
     since = Job.objects.filter(app_name=name).values_list("ongoing", flat=True).first()
     raise JobLocked(name, since or now)
-
-
-def release(name: str, token: datetime.datetime) -> bool:
-    """Clear the lock if ``token`` still holds it; False when it was taken over meanwhile."""
-    released = Job.objects.filter(app_name=name, ongoing=token).update(ongoing=None) == 1
-    if not released:
-        logger.warning("job=%s: the lock was taken over while the job ran", name)
-    return released

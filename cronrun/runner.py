@@ -124,16 +124,16 @@ class Runner:
         if not force and not is_due(job.next_run, spec.time_of_day, now):
             return JobResult(spec.cmd, Outcome.NOT_DUE, detail=_next_run_text(job, spec))
         try:
-            token = locking.acquire(spec.cmd, now, self.lock_max_age)
+            lock = locking.acquire(spec.cmd, now, self.lock_max_age)
         except locking.JobLocked as exc:
             METRICS.incr("job_locked", tags=[f"job:{spec.cmd}"])
             return JobResult(spec.cmd, Outcome.LOCKED, detail=str(exc))
         try:
             if force:
                 return self._run_forced(spec, now, extra_args)
-            return self._run_scheduled(spec, now, token, extra_args)
+            return self._run_scheduled(spec, now, lock, extra_args)
         finally:
-            locking.release(spec.cmd, token)
+            lock.release()
 
     def _run_forced(
         self, spec: JobSpec, now: datetime.datetime, extra_args: Sequence[str]
@@ -146,7 +146,7 @@ class Runner:
         self,
         spec: JobSpec,
         now: datetime.datetime,
-        token: datetime.datetime,
+        lock: locking.HeldLock,
         extra_args: Sequence[str],
     ) -> JobResult:
         job = Job.objects.get(app_name=spec.cmd)
@@ -157,7 +157,7 @@ class Runner:
         )
         if not times:
             first = snap(job.last_success, spec.time_of_day) + spec.interval
-            self._bookkeep(spec, token, next_run=first)
+            lock.update(next_run=first)
             return JobResult(
                 spec.cmd, Outcome.WAITING, detail=f"next run time {first:%Y-%m-%d %H:%M}"
             )
@@ -167,16 +167,19 @@ class Runner:
             self._log(spec, run_time, run)
             if run.error is not None:
                 if not run.stopped:
-                    self._record_failure(spec, token, run)
+                    self._record_failure(lock, run)
                 return _result(spec, run, runs=count)
             first_run = first_run or run.started
-            self._bookkeep(
-                spec, token, last_success=run_time, last_run=run.started, first_run=first_run
+            recorded = lock.update(
+                renew=self.clock(),
+                last_success=run_time,
+                last_run=run.started,
+                first_run=first_run,
             )
+            if not recorded:  # another runner owns the job now: leave the rest to it
+                return JobResult(spec.cmd, Outcome.LOCKED, runs=count, detail="lock taken over")
             last_success = run_time
-        self._bookkeep(
-            spec,
-            token,
+        lock.update(
             next_run=next_run_after(now, spec.interval, spec.time_of_day),
             error_count=0,
             last_error={},
@@ -240,11 +243,9 @@ class Runner:
             output=run.output,
         )
 
-    def _record_failure(self, spec: JobSpec, token: datetime.datetime, run: Run) -> None:
+    def _record_failure(self, lock: locking.HeldLock, run: Run) -> None:
         assert run.error is not None
-        self._bookkeep(
-            spec,
-            token,
+        lock.update(
             next_run=self.clock() + self.retry,
             last_run=run.started,
             error_count=F("error_count") + 1,
@@ -254,13 +255,6 @@ class Runner:
                 "traceback": run.error_traceback,
             },
         )
-
-    def _bookkeep(self, spec: JobSpec, token: datetime.datetime, **fields: object) -> None:
-        """Update the job's row while ``token`` still holds its lock."""
-        if not Job.objects.filter(app_name=spec.cmd, ongoing=token).update(**fields):
-            logger.warning(
-                "job=%s: its lock was taken over; this runner's bookkeeping is dropped", spec.cmd
-            )
 
 
 def tidy_connections() -> None:

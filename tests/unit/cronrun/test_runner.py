@@ -200,10 +200,31 @@ def test_a_runner_whose_lock_was_taken_over_records_nothing(
         Job.objects.filter(app_name=name).update(ongoing=other)
 
     monkeypatch.setattr(runner_module, "call_command", taken_over)
-    assert runner.run_job(HOURLY).outcome is Outcome.SUCCEEDED
+    result = runner.run_job(HOURLY)
+    assert (result.outcome, result.detail) == (Outcome.LOCKED, "lock taken over")
     state = job_state()
     assert state["ongoing"] == other  # the new owner's lock stays
     assert state["last_success"] is None and state["next_run"] is None
+
+
+def test_each_recorded_run_renews_the_lock(
+    runner: Runner, clock: Clock, monkeypatch: pytest.MonkeyPatch
+):
+    runner.run_job(HOURLY)
+    clock.advance(hours=4, minutes=1)
+    seen = []
+
+    def slow(name: str, *args: str, **kwargs: Any) -> None:
+        seen.append(job_state()["ongoing"])
+        clock.advance(hours=1, minutes=30)  # four runs: far past the lock's two hours
+
+    monkeypatch.setattr(runner_module, "call_command", slow)
+    result = runner.run_job(HOURLY)
+
+    assert (result.outcome, result.runs) == (Outcome.SUCCEEDED, 4)
+    start = START + datetime.timedelta(hours=4, minutes=1)
+    assert seen == [start + n * datetime.timedelta(hours=1, minutes=30) for n in range(4)]
+    assert job_state()["ongoing"] is None
 
 
 def test_a_stopped_run_comes_again(runner: Runner, monkeypatch: pytest.MonkeyPatch):
