@@ -62,8 +62,12 @@ def read_versions(
                 if major_version(names[2]) is None:
                     continue  # not a version: junk from a hand-edited client
                 report.version_crashes[names] = version["count"]
-                for build in _buckets(version, "build_id"):
+                builds = _buckets(version, "build_id")
+                for build in builds:
                     report.seen.append(SeenBuild(*names, str(build["term"]), build["count"]))
+                without_build = version["count"] - sum(build["count"] for build in builds)
+                if without_build > 0:  # crashes that sent no build id: a row all the same
+                    report.seen.append(SeenBuild(*names, "", without_build))
     return report
 
 

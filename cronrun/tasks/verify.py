@@ -9,7 +9,6 @@ so no more than a batch per thread is ever in memory, whatever the day's volume.
 from __future__ import annotations
 
 import datetime
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -18,7 +17,6 @@ from jansky.queue import REPROCESSING, CrashQueue, make_body
 from jansky.search import SearchBackend
 from jansky.storage import CrashStorage
 
-logger = logging.getLogger(__name__)
 CHECK_BATCH = 100
 
 

@@ -43,8 +43,8 @@ class Command(JobCommand):
         storage = backends.storage()
         dates = expired_dates(storage, cutoff)
         self.say(
-            f"retention: keeping {days} days: crashes filed before {cutoff} go "
-            f"({len(dates)} dates to go)" + (" [dry run]" if dry_run else "")
+            f"retention: keeping {days} days: deleting what was filed before {cutoff} "
+            f"({len(dates)} dates)" + (" [dry run]" if dry_run else "")
         )
         progress = Progress("retention", self.stdout, ("crashes", "dates"), total=None)
         for day in dates:

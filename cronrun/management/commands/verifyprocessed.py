@@ -17,7 +17,7 @@ from cronrun.tasks.verify import PrefixCheck, queue_for_reprocessing, verify_day
 from webapp.crashstats import backends
 
 
-def _date(text: str) -> datetime.date:
+def day(text: str) -> datetime.date:
     return datetime.date.fromisoformat(text)
 
 
@@ -30,7 +30,7 @@ class Command(JobCommand):
     takes_run_time = True
 
     def add_job_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--date", type=_date, help="the day to check, YYYY-MM-DD")
+        parser.add_argument("--date", type=day, help="the day to check, YYYY-MM-DD")
 
     def run(self, **options: Any) -> None:
         day = options["date"] or (options["run_time"] - datetime.timedelta(days=1)).date()

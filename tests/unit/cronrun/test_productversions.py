@@ -67,6 +67,7 @@ def test_versions_are_derived_from_recent_crashes(embedded, settings, monkeypatc
         *crashes("Firefox", "nightly", "135.0a1", "20241112000000", 1),
         *crashes("Firefox", "release", "junk-version", "20241112000000", 9),
         *crashes("Fenix", "release", "133.1.0", "20241001000000", 2),
+        *crashes("Fenix", "beta", "134.0b1", None, 3),  # no build id
         *crashes("Firefox", "release", "120.0", "20230101000000", 5, age_days=45),  # too old
     ]
     assert embedded.search.index_crashes(data).ok
@@ -84,7 +85,7 @@ def test_versions_are_derived_from_recent_crashes(embedded, settings, monkeypatc
     run_time = f"--run-time={NOW:%Y-%m-%dT%H:%M}"
 
     dry = run_command("productversions", run_time, "--dry-run")
-    assert "would record 8 builds of 7 versions" in dry
+    assert "would record 9 builds of 8 versions" in dry
     assert ProductVersion.objects.count() == 1
 
     output = run_command("productversions", run_time)
@@ -100,7 +101,8 @@ def test_versions_are_derived_from_recent_crashes(embedded, settings, monkeypatc
         "133.0",
     ]
     assert versions.featured_versions("Firefox") == ["135.0a1", "134.0b9", "133.0.3"]
-    assert versions.featured_versions("Fenix") == ["133.1.0"]
+    assert versions.featured_versions("Fenix") == ["134.0b1", "133.1.0"]
+    assert versions.get(version_string="134.0b1").build_id == ""
     old = versions.get(version_string="120.0")
     assert (old.is_active, old.featured, old.crash_count) == (False, False, 0)  # kept, inactive
     nightly = versions.filter(version_string="135.0a1").order_by("build_id")
