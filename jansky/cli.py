@@ -23,6 +23,7 @@ COMMANDS = {
     "search": "jansky.search.command",
     "webapp": "webapp.command",
     "manage": "webapp.manage_command",
+    "cron": "cronrun.command",
     "setup": "jansky.commands.setup",
     "services": "jansky.services.command",
     "signature": "processor.signature.command",

@@ -37,6 +37,8 @@ DOCUMENTED_COMPONENTS = [
     "processor.cache_manager:SymbolsCacheConfig",
     "processor.signature.siglists:SignatureListsConfig",
     "webapp.config:WebappConfig",
+    "cronrun.config:CronConfig",
+    "cronrun.config:CronJobsConfig",
 ]
 
 

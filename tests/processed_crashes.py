@@ -60,8 +60,8 @@ def raw_crash(crash_id: str, product: str, version: str, channel: str, dump: byt
     }
 
 
-def process_shared_minidumps(storage: Any, indexer: Any, work: Path) -> list[dict[str, Any]]:
-    """Store, queue and process one crash per shared minidump; the processed crashes."""
+def real_pipeline(work: Path) -> Pipeline:
+    """The processor's pipeline with the real minidump-stackwalk and the test symbols."""
     data = shared_testdata("rust-minidump")
     stackwalker_path = default_stackwalker_path()
     if not (Path(stackwalker_path).exists() or shutil.which(stackwalker_path)):
@@ -73,9 +73,13 @@ def process_shared_minidumps(storage: Any, indexer: Any, work: Path) -> list[dic
         symbols_tmp_path=work / "symbols-tmp",
         kill_timeout=60,
     )
-    pipeline = Pipeline(
-        build_rulesets(load_schema("processed_crash"), MinidumpStackwalkRule(walker))
-    )
+    return Pipeline(build_rulesets(load_schema("processed_crash"), MinidumpStackwalkRule(walker)))
+
+
+def process_shared_minidumps(storage: Any, indexer: Any, work: Path) -> list[dict[str, Any]]:
+    """Store, queue and process one crash per shared minidump; the processed crashes."""
+    data = shared_testdata("rust-minidump")
+    pipeline = real_pipeline(work)
     queue = SqliteCrashQueue(work / "queue.db", lease_seconds=120, max_receives=3)
     ids = []
     for name, (product, version, channel) in MINIDUMPS.items():

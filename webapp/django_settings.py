@@ -34,6 +34,7 @@ JANSKY_APPS = [
     "webapp.supersearch",
     "webapp.documentation",
     "webapp.profile",
+    "cronrun",
 ]
 ONE_YEAR = 365 * 24 * 3600
 RATELIMIT_CACHE = "ratelimit"
@@ -196,6 +197,7 @@ def _logging(level: str) -> dict[str, Any]:
         "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "line"}},
         "loggers": {
             "webapp": {"handlers": ["stderr"], "level": level, "propagate": False},
+            "cronrun": {"handlers": ["stderr"], "level": level, "propagate": False},
             "django.request": {"handlers": ["stderr"], "level": "ERROR", "propagate": False},
         },
     }

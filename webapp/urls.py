@@ -21,6 +21,7 @@ APP_URLS = [
     ("search/", "webapp.supersearch.urls"),
     ("documentation/", "webapp.documentation.urls"),
     ("profile/", "webapp.profile.urls"),
+    ("monitoring/cron/", "cronrun.urls"),
     ("", "webapp.accounts.urls"),
     ("", "webapp.crashstats.urls"),
 ]

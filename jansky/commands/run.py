@@ -21,7 +21,7 @@ from jansky.search import open_search
 from jansky.storage import open_storage
 
 EXAMPLES = """\
-  jansky run                              collector on :8800, processor, Crash Stats on :8000
+  jansky run                              collector on :8800, processor, Crash Stats on :8000, cron
   DATA_DIR=/srv/jansky jansky run         keep the data elsewhere
   jansky submit http://127.0.0.1:8800/submit crash.dmp -a ProductName=Test   (in another shell)
 """
@@ -51,6 +51,11 @@ COMPONENTS = (
         "webapp",
         ("webapp", "--bind", "127.0.0.1:8000"),
         "Crash Stats and its API at http://127.0.0.1:8000 (jansky manage createsuperuser)",
+    ),
+    Component(
+        "cron",
+        ("cron",),
+        "runs the scheduled jobs every 5 minutes (jansky cron list shows them)",
     ),
 )
 
@@ -85,11 +90,23 @@ def prepare_embedded_backends() -> dict[str, str]:
     return env
 
 
+def migrate_embedded_database(env: dict[str, str]) -> bool:
+    """Create or update the SQLite database once, before Crash Stats and cron both start
+    (each would migrate it, and two migrations at once collide)."""
+    if not env["DATABASE_URL"].startswith("sqlite://"):
+        return True
+    command = [sys.executable, "-m", "jansky.cli", "manage", "migrate", "--no-input", "-v", "0"]
+    return subprocess.run(command, env=env, check=False).returncode == 0
+
+
 def run(args: argparse.Namespace) -> int:
     env = prepare_embedded_backends()
     if args.check:
         print("embedded backends are ready")
         return 0
+    if not migrate_embedded_database(env):
+        print("jansky run: migrating the database failed (see above)", file=sys.stderr)
+        return 1
     children = {
         component: subprocess.Popen([sys.executable, "-m", "jansky.cli", *component.args], env=env)
         for component in COMPONENTS

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from jansky.config import load_core_settings
-from jansky.search.backend import BulkResult, SearchBackend
+from jansky.search.backend import BulkResult, ExpiredCrashes, SearchBackend
 from jansky.search.errors import BadArgumentError, InvalidSearchUrl, SearchError
 from jansky.search.fields import Field, FieldRegistry, get_registry
 from jansky.search.settings import SearchConfig, SearchSettings, load_search_settings
@@ -62,6 +62,7 @@ _EXPECTED = (
 __all__ = [
     "BadArgumentError",
     "BulkResult",
+    "ExpiredCrashes",
     "Field",
     "FieldRegistry",
     "InvalidSearchUrl",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -33,6 +33,20 @@ class BulkResult:
     @property
     def ok(self) -> bool:
         return not self.failed
+
+
+@dataclass(frozen=True)
+class ExpiredCrashes:
+    """Crashes dated before a retention cutoff in one index (or table) of a backend."""
+
+    where: str  # the index (cluster) or database file (SQLite) holding them
+    crashes: int
+    whole: bool  # the whole index goes, not only some of its crashes
+
+    def describe(self) -> str:
+        if self.whole:
+            return f"index {self.where} ({self.crashes:,} crashes)"
+        return f"{self.crashes:,} crashes of {self.where}"
 
 
 @dataclass
@@ -122,6 +136,11 @@ class SearchBackend(ABC):
     def index_crashes(self, items: Iterable[tuple[str, Mapping[str, Any]]]) -> BulkResult:
         """Index many crashes; overwrites crashes indexed before."""
 
+    @abstractmethod
+    def indexed_crash_ids(self, crash_ids: Collection[str]) -> set[str]:
+        """Which of ``crash_ids`` the index holds, looked up by id whatever their dates (at
+        most a thousand at a time)."""
+
     # ---- maintenance ---------------------------------------------------------------------------
 
     @abstractmethod
@@ -135,6 +154,13 @@ class SearchBackend(ABC):
     @abstractmethod
     def delete_expired_indices(self, retention_weeks: int) -> list[str]:
         """Drop crashes older than ``retention_weeks`` weeks; returns what was deleted."""
+
+    @abstractmethod
+    def delete_crashes_before(
+        self, cutoff: datetime, dry_run: bool = False
+    ) -> list[ExpiredCrashes]:
+        """Delete every crash dated before ``cutoff`` (exactly: an index holding crashes on
+        both sides loses only the older ones); with ``dry_run``, only say what would go."""
 
     @abstractmethod
     def refresh(self) -> None:

@@ -87,9 +87,31 @@ class CrashStorage(abc.ABC):
     def load_processed_crash(self, crash_id: str) -> dict[str, Any]:
         """The processed crash; :class:`CrashNotFound` if it is absent."""
 
+    #: Leading hex digits of crash ids that split one date's listing into parts listed in
+    #: parallel (``16 ** n`` parts): many small listings suit S3, few passes suit a folder.
+    listing_prefix_digits: int = 1
+
     @abc.abstractmethod
-    def list_crash_ids(self, date: datetime.date) -> Iterator[str]:
-        """Ids of the complete raw crashes filed under ``date`` (the date in the id)."""
+    def list_crash_ids(self, date: datetime.date, prefix: str = "") -> Iterator[str]:
+        """Ids of the complete raw crashes filed under ``date`` (the date in the id), only
+        those starting with ``prefix`` when it is given."""
+
+    def list_crash_dates(self) -> Iterator[datetime.date]:
+        """The dates under which raw crashes are filed, oldest first (retention walks them)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot list the dates of its crashes")
+
+    def prune_date(self, date: datetime.date) -> None:
+        """Forget ``date`` once retention has deleted its crashes; a no-op where dates are
+        only key prefixes, and while crashes are still filed under it."""
+        return None
+
+    def has_processed_crash(self, crash_id: str) -> bool:
+        """Whether a processed crash is stored; backends answer without reading it."""
+        try:
+            self.load_processed_crash(crash_id)
+        except CrashNotFound:
+            return False
+        return True
 
     @abc.abstractmethod
     def delete_crash(self, crash_id: str) -> None:

@@ -9,10 +9,11 @@ together share the folder flushes.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from jansky.fileio import write_all
@@ -182,15 +183,49 @@ class FilesystemCrashStorage(ObjectCrashStorage):
         except OSError as exc:
             raise StorageError(f"{self.describe()}: cannot delete {key}: {exc}") from exc
 
-    def _list(self, prefix: str) -> Iterator[str]:
+    def _list(self, prefix: str, name_prefix: str = "") -> Iterator[str]:
+        yield from self._scan(prefix, lambda entry: entry.is_file(), name_prefix)
+
+    def _list_folders(self, prefix: str) -> Iterator[str]:
+        yield from self._scan(prefix, lambda entry: entry.is_dir(follow_symlinks=False))
+
+    def _scan(
+        self, prefix: str, wanted: Callable[[os.DirEntry], bool], name_prefix: str = ""
+    ) -> Iterator[str]:
+        """Names of the wanted entries of a folder (only those with ``name_prefix``), as the
+        folder is read: a listing never holds a whole day of names."""
         directory = self._path(prefix)
         try:
-            names = sorted(entry.name for entry in os.scandir(directory) if entry.is_file())
+            entries = os.scandir(directory)
         except (FileNotFoundError, NotADirectoryError):
             return
         except OSError as exc:
             raise StorageError(f"{self.describe()}: cannot list {prefix}: {exc}") from exc
-        yield from names
+        with entries:
+            try:
+                for entry in entries:
+                    if entry.name.startswith(name_prefix) and wanted(entry):
+                        yield entry.name
+            except OSError as exc:
+                raise StorageError(f"{self.describe()}: cannot list {prefix}: {exc}") from exc
+
+    def _exists(self, key: str) -> bool:
+        try:
+            return stat.S_ISREG(os.lstat(self._path(key)).st_mode)
+        except (FileNotFoundError, NotADirectoryError):
+            return False
+        except OSError as exc:
+            raise StorageError(f"{self.describe()}: cannot read {key}: {exc}") from exc
+
+    def _remove_folder(self, prefix: str) -> None:
+        """Remove an empty folder (a date retention emptied); a folder still in use stays."""
+        try:
+            os.rmdir(self._path(prefix))
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        except OSError as exc:
+            if exc.errno != errno.ENOTEMPTY:
+                raise StorageError(f"{self.describe()}: cannot remove {prefix}: {exc}") from exc
 
 
 def _make_folders(folder: Path) -> None:

@@ -37,7 +37,12 @@ RESERVED_DUMP_NAMES = frozenset({RAW_CRASH, DUMP_NAMES, PROCESSED_CRASH, MAIN_DU
 MAX_DUMP_NAME_LENGTH = 128
 CRASH_ID_LENGTH = 36
 
+RAW_CRASHES = f"{VERSION_PREFIX}/{RAW_CRASH}/"
+MAX_ID_PREFIX_LENGTH = 8
+
 _DUMP_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+_ID_PREFIX = re.compile(rf"[0-9a-f]{{0,{MAX_ID_PREFIX_LENGTH}}}")
+_DATE_SEGMENT = re.compile(r"\d{8}")
 
 
 class InvalidDumpName(ValueError):
@@ -115,7 +120,27 @@ def date_segment(crash_id: str) -> str:
 
 def raw_crash_prefix(date: datetime.date) -> str:
     """The key prefix under which the raw crashes of ``date`` are listed (ends with ``/``)."""
-    return f"{VERSION_PREFIX}/{RAW_CRASH}/{date:%Y%m%d}/"
+    return f"{RAW_CRASHES}{date:%Y%m%d}/"
+
+
+def parse_date_segment(name: str) -> datetime.date | None:
+    """The date of a ``YYYYMMDD`` folder name under ``v1/raw_crash/``; None for anything else."""
+    if not _DATE_SEGMENT.fullmatch(name):
+        return None
+    try:
+        return datetime.datetime.strptime(name, "%Y%m%d").date()
+    except ValueError:
+        return None
+
+
+def check_id_prefix(prefix: object) -> str:
+    """A crash id prefix to list by: up to 8 lowercase hex digits (the id's first group)."""
+    if not isinstance(prefix, str) or not _ID_PREFIX.fullmatch(prefix):
+        raise ValueError(
+            f"invalid crash id prefix {prefix!r}: expected 0 to {MAX_ID_PREFIX_LENGTH} "
+            "lowercase hex digits"
+        )
+    return prefix
 
 
 def raw_crash_key(crash_id: str) -> str:

@@ -48,8 +48,20 @@ class ObjectCrashStorage(CrashStorage):
         """Remove the object under ``key``; an absent object is not an error."""
 
     @abc.abstractmethod
-    def _list(self, prefix: str) -> Iterator[str]:
-        """Names of the objects directly under ``prefix`` (a key ending with ``/``)."""
+    def _list(self, prefix: str, name_prefix: str = "") -> Iterator[str]:
+        """Names of the objects directly under ``prefix`` (a key ending with ``/``), only
+        those starting with ``name_prefix`` when it is given."""
+
+    @abc.abstractmethod
+    def _list_folders(self, prefix: str) -> Iterator[str]:
+        """Names of the folders (key prefixes ending with ``/``) directly under ``prefix``."""
+
+    def _exists(self, key: str) -> bool:
+        """Whether an object is stored under ``key``; backends check without reading it."""
+        return self._get(key) is not None
+
+    def _remove_folder(self, prefix: str) -> None:
+        """Remove the folder ``prefix`` if it is empty; nothing where folders are not real."""
 
     @abc.abstractmethod
     def describe(self) -> str:
@@ -123,12 +135,22 @@ class ObjectCrashStorage(CrashStorage):
         data = self._require(crash_id, keys.processed_crash_key(crash_id), "processed crash")
         return self._decode(crash_id, keys.decode_processed_crash, data)
 
-    def list_crash_ids(self, date: datetime.date) -> Iterator[str]:
-        prefix = keys.raw_crash_prefix(date)
+    def list_crash_ids(self, date: datetime.date, prefix: str = "") -> Iterator[str]:
+        folder = keys.raw_crash_prefix(date)
         # Anything else in the folder (temporary files, stray objects) is not a crash.
-        for name in self._list(prefix):
-            if keys.is_storable_crash_id(name) and keys.raw_crash_key(name) == prefix + name:
+        for name in self._list(folder, keys.check_id_prefix(prefix)):
+            if keys.is_storable_crash_id(name) and keys.raw_crash_key(name) == folder + name:
                 yield name
+
+    def list_crash_dates(self) -> Iterator[datetime.date]:
+        found = (keys.parse_date_segment(name) for name in self._list_folders(keys.RAW_CRASHES))
+        yield from sorted(date for date in found if date is not None)
+
+    def prune_date(self, date: datetime.date) -> None:
+        self._remove_folder(keys.raw_crash_prefix(date))
+
+    def has_processed_crash(self, crash_id: str) -> bool:
+        return self._exists(keys.processed_crash_key(crash_id))
 
     def delete_crash(self, crash_id: str) -> None:
         data = self._get(keys.dump_names_key(crash_id))

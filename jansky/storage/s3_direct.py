@@ -1,11 +1,13 @@
-"""PUT and GET S3 objects with one signed HTTP request each, without botocore's call machinery.
+"""PUT, GET, HEAD and DELETE S3 objects with one signed HTTP request each, without botocore's
+call machinery.
 
 A botocore ``put_object`` or ``get_object`` spends about 2.5 ms of CPU per call in Python
 before any byte is sent; the collector makes three PUTs per crash and the processor three GETs
-and a PUT. This module signs each request itself (AWS Signature Version 4 with a SHA-256 of
-the payload, so the server checks the bytes it got) and sends it on a keep-alive connection
-per thread: a fraction of that cost. Credentials, region and endpoint still come from
-botocore, so every way of configuring them keeps working. Everything else stays with boto3.
+and a PUT (cron's checks and deletions, a HEAD or DELETE per object). This module signs each
+request itself (AWS Signature Version 4 with a SHA-256 of the payload, so the server checks the
+bytes it got) and sends it on a keep-alive connection per thread: a fraction of that cost.
+Credentials, region and endpoint still come from botocore, so every way of configuring them
+keeps working. Everything else stays with boto3.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import Any
 ALGORITHM = "AWS4-HMAC-SHA256"
 SERVICE = "s3"
 # Answers worth another attempt: server errors and throttling (botocore's standard mode).
+SUCCESS_STATUSES = frozenset({200, 204})  # 204: a DELETE
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 RETRYABLE_CODES = frozenset({"RequestTimeout", "SlowDown", "RequestTimeTooSkewed"})
 MAX_BACKOFF_SECONDS = 20.0
@@ -162,8 +165,18 @@ class DirectS3:
         status, body = self._call("GET", bucket, key, None)
         return body if status == 200 else None
 
+    def delete(self, bucket: str, key: str) -> None:
+        """Remove the object ``bucket/key``; an absent object is not an error (S3 says 204)."""
+        self._call("DELETE", bucket, key, None)
+
+    def exists(self, bucket: str, key: str) -> bool:
+        """Whether the object ``bucket/key`` exists (a HEAD request)."""
+        status, _body = self._call("HEAD", bucket, key, None)
+        return status == 200
+
     def _call(self, method: str, bucket: str, key: str, data: bytes | None) -> tuple[int, bytes]:
-        """Status and body of a successful answer (a missing object counts, for a GET)."""
+        """Status and body of a successful answer (a missing object counts, for a GET or a
+        HEAD)."""
         path = urllib.parse.quote(f"{self.base_path}/{bucket}/{key}", safe="/~")
         payload_sha256 = EMPTY_SHA256 if data is None else hashlib.sha256(data).hexdigest()
         attempt = 1
@@ -177,11 +190,11 @@ class DirectS3:
                 )
                 retry = True
             else:
-                if status == 200:
+                if status in SUCCESS_STATUSES:
                     return status, body
                 match = _ERROR_CODE.search(body)
                 code = match.group(1).decode("utf-8", "replace") if match else str(status)
-                if method == "GET" and status == 404 and code in _MISSING_CODES:
+                if method in {"GET", "HEAD"} and status == 404 and code in _MISSING_CODES:
                     return status, b""
                 error = DirectRequestFailed(f"{method} {path}: HTTP {status} {code}", code)
                 retry = status in RETRYABLE_STATUSES or code in RETRYABLE_CODES

@@ -285,6 +285,55 @@ def test_list_crash_ids_for_a_date(storage: CrashStorage):
     assert list(storage.list_crash_ids(datetime.date(2024, 3, 11))) == []
 
 
+def test_list_crash_ids_by_prefix(storage: CrashStorage):
+    day_ids = sorted(create_crash_id(DAY) for _ in range(40))
+    for crash_id in day_ids:
+        storage.save_raw_crash(crash_id, {"n": crash_id}, {})
+
+    digits = storage.listing_prefix_digits
+    prefixes = {crash_id[:digits] for crash_id in day_ids}
+    listed = [list(storage.list_crash_ids(DAY.date(), prefix)) for prefix in sorted(prefixes)]
+    assert sorted(crash_id for part in listed for crash_id in part) == day_ids
+    for part in listed:
+        assert len({crash_id[:digits] for crash_id in part}) == 1
+    first = day_ids[0]
+    assert list(storage.list_crash_ids(DAY.date(), first[:8])) == [
+        crash_id for crash_id in day_ids if crash_id.startswith(first[:8])
+    ]
+    for bad in ("G", "../", "ABC", "0" * 9, "a/b", None):
+        with pytest.raises(ValueError, match="invalid crash id prefix"):
+            list(storage.list_crash_ids(DAY.date(), bad))
+
+
+def test_list_crash_dates_and_prune(storage: CrashStorage):
+    assert list(storage.list_crash_dates()) == []
+    crash_ids = [create_crash_id(OTHER_DAY), create_crash_id(DAY), create_crash_id(DAY)]
+    for crash_id in crash_ids:
+        storage.save_raw_crash(crash_id, {"n": crash_id}, {})
+    storage.save_processed_crash(create_crash_id(datetime.datetime(2024, 1, 2)), {"a": 1})
+
+    assert list(storage.list_crash_dates()) == [DAY.date(), OTHER_DAY.date()]
+    storage.prune_date(DAY.date())  # crashes are still filed under it: nothing changes
+    assert list(storage.list_crash_dates()) == [DAY.date(), OTHER_DAY.date()]
+    for crash_id in crash_ids[1:]:
+        storage.delete_crash(crash_id)
+    storage.prune_date(DAY.date())
+    storage.prune_date(datetime.date(2020, 1, 1))
+    assert list(storage.list_crash_dates()) == [OTHER_DAY.date()]
+    storage.save_raw_crash(crash_ids[1], {"n": "again"}, {})  # a pruned date fills again
+    assert list(storage.list_crash_ids(DAY.date())) == [crash_ids[1]]
+
+
+def test_has_processed_crash(storage: CrashStorage):
+    crash_id = create_crash_id(DAY)
+    storage.save_raw_crash(crash_id, RAW_CRASH, {})
+    assert not storage.has_processed_crash(crash_id)
+    storage.save_processed_crash(crash_id, {"uuid": crash_id})
+    assert storage.has_processed_crash(crash_id)
+    storage.delete_crash(crash_id)
+    assert not storage.has_processed_crash(crash_id)
+
+
 def test_delete_crash(storage: CrashStorage):
     crash_id, kept_id = create_crash_id(DAY), create_crash_id(DAY)
     for each in (crash_id, kept_id):
@@ -364,6 +413,7 @@ def test_every_method_rejects_invalid_crash_ids(
         lambda: storage.save_processed_crash(bad_id, {"uuid": "x"}),
         lambda: storage.load_processed_crash(bad_id),
         lambda: storage.delete_crash(bad_id),
+        lambda: storage.has_processed_crash(bad_id),
     ]
     for call in calls:
         with pytest.raises(InvalidCrashId, match="invalid crash id"):

@@ -33,8 +33,10 @@ def test_awkward_keys_round_trip(storage: S3CrashStorage, name: str) -> None:
     storage._put(name, data)
     try:
         assert storage._get(name) == data
+        assert storage._exists(name)
     finally:
         storage._delete(name)
+    assert not storage._exists(name)
 
 
 def test_empty_object(storage: S3CrashStorage) -> None:
@@ -66,6 +68,7 @@ def test_missing_bucket_names_the_fix(aws_env: dict[str, str]) -> None:
 
 def test_missing_objects_are_none(storage: S3CrashStorage) -> None:
     assert storage._get("never-written") is None
+    assert not storage._exists("never-written")
 
 
 def test_objects_written_by_botocore_are_read_back(storage: S3CrashStorage) -> None:
@@ -78,5 +81,13 @@ def test_objects_written_by_botocore_are_read_back(storage: S3CrashStorage) -> N
 
 
 def test_direct_requests_can_be_turned_off(aws_env: dict[str, str]) -> None:
-    storage = S3CrashStorage(BUCKET, env={"STORAGE_S3_DIRECT": "false"})
+    storage = S3CrashStorage(
+        BUCKET, prefix=f"tests/{uuid.uuid4().hex}", env={"STORAGE_S3_DIRECT": "false"}
+    )
     assert storage._direct is None
+    assert not storage._exists("object")
+    storage._put("object", b"data")
+    try:
+        assert storage._exists("object")
+    finally:
+        storage._delete("object")

@@ -1,8 +1,9 @@
 """Crash Stats' tests again, on the real PostgreSQL from `make services`.
 
-The webapp tests (tests/unit/webapp) run on SQLite in the main test run; here the same suite
-runs in a child pytest pointed at PostgreSQL (a test database of its own, dropped at the end),
-so models, migrations, queries and the token signals are checked on both databases.
+The webapp and cron tests (tests/unit/webapp, tests/unit/cronrun) run on SQLite in the main
+test run; here the same suites run in a child pytest pointed at PostgreSQL (a test database of
+its own, dropped at the end), so models, migrations, queries and the token signals are checked
+on both databases.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ def test_webapp_suite_passes_on_postgresql():
             "-m",
             "pytest",
             "tests/unit/webapp",
+            "tests/unit/cronrun",
             "-q",
             "-p",
             "no:cacheprovider",

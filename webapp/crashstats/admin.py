@@ -46,8 +46,16 @@ class PlatformAdmin(admin.ModelAdmin):
 
 @admin.register(ProductVersion)
 class ProductVersionAdmin(admin.ModelAdmin):
-    list_display = ("product_name", "release_channel", "version_string", "build_id")
-    list_filter = ("product_name", "release_channel")
+    list_display = (
+        "product_name",
+        "release_channel",
+        "version_string",
+        "build_id",
+        "is_active",
+        "featured",
+        "crash_count",
+    )
+    list_filter = ("product_name", "release_channel", "is_active", "featured")
     search_fields = ("version_string", "build_id")
 
 

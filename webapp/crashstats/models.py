@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from django.db import models
 
 from webapp.crashstats.permissions import PERMISSIONS
+from webapp.crashstats.versions import newest_first
 
 
 class ProtectedDataAccess(models.Model):
@@ -99,8 +100,51 @@ class Platform(models.Model):
         return self.name
 
 
+class ProductVersionQuerySet(models.QuerySet):
+    def products(self) -> list[str]:
+        """Products with active versions, most crashes first."""
+        totals = (
+            self.filter(is_active=True)
+            .values("product_name")
+            .annotate(crashes=models.Sum("crash_count"))
+            .order_by("-crashes", "product_name")
+        )
+        return [row["product_name"] for row in totals]
+
+    def active_versions(self, product: str) -> list[str]:
+        """The product's active version strings, newest first: what a version picker lists."""
+        return newest_first(self._versions(product, is_active=True))
+
+    def featured_versions(self, product: str) -> list[str]:
+        """The newest active version of each channel, newest first: the default versions of
+        pages such as top crashers."""
+        return newest_first(self._versions(product, featured=True))
+
+    def _versions(self, product: str, **flags: bool) -> list[str]:
+        rows = self.filter(product_name=product, **flags)
+        return list(set(rows.values_list("version_string", flat=True)))
+
+
 class ProductVersion(models.Model):
-    """A released build of a product (cron job ``archivescraper``); feeds VersionString."""
+    """A build of a product on a release channel, as seen in crashes (cron ``productversions``).
+
+    Jansky has no release archive to scrape: the job derives these rows from the crashes of
+    the last ``CRON_PRODUCTVERSIONS_DAYS`` days (one row per product, channel, version and
+    build id) and keeps them afterwards, so VersionString still knows old builds. After each
+    run:
+
+    - ``is_active``: the version had at least ``CRON_PRODUCTVERSIONS_MIN_CRASHES`` crashes
+      in the window (every row of the version, whichever its build). Version pickers list
+      these: ``ProductVersion.objects.active_versions(product)``.
+    - ``featured``: the version is the newest active one of its channel (nightly, beta,
+      release, esr, ...). Pages default to these:
+      ``ProductVersion.objects.featured_versions(product)``.
+    - ``crash_count``: crashes of this build and version in the window; ``last_seen``: the
+      run that last saw it.
+
+    ``release_version`` is the version as crashes report it, as is ``version_string``;
+    ``major_version`` its first number; ``archive_url`` stays empty.
+    """
 
     product_name = models.CharField(max_length=50)
     release_channel = models.CharField(max_length=50)
@@ -109,6 +153,12 @@ class ProductVersion(models.Model):
     version_string = models.CharField(max_length=100)
     build_id = models.CharField(max_length=50)
     archive_url = models.TextField(blank=True, null=True)
+    is_active = models.BooleanField(default=False)
+    featured = models.BooleanField(default=False)
+    crash_count = models.IntegerField(default=0)
+    last_seen = models.DateTimeField(null=True, blank=True)
+
+    objects = ProductVersionQuerySet.as_manager()
 
     class Meta:
         constraints = [

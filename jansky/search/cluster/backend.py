@@ -7,13 +7,13 @@ import logging
 import math
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from jansky.crashid import date_from_crash_id
-from jansky.search.backend import BulkResult, SearchBackend
+from jansky.search.backend import BulkResult, ExpiredCrashes, SearchBackend
 from jansky.search.cluster.bulk import (
     REJECTED_DOCUMENT,
     cluster_document,
@@ -27,10 +27,11 @@ from jansky.search.cluster.indices import (
     expired,
     index_for,
     indices_between,
+    parse_index_date,
     prefix_of,
 )
 from jansky.search.cluster.mapping import index_body, path_of
-from jansky.search.dates import format_bucket, parse_date
+from jansky.search.dates import format_bucket, format_date, parse_date
 from jansky.search.documents import build_document
 from jansky.search.errors import BadArgumentError, SearchError
 from jansky.search.fields import FieldRegistry
@@ -250,6 +251,18 @@ class ClusterSearch(SearchBackend):
         result.failed += [(crash_id, "still rejected after retries") for crash_id, _, _ in pending]
         return result
 
+    def indexed_crash_ids(self, crash_ids: Collection[str]) -> set[str]:
+        """An ids query over every weekly index: a term lookup per shard, whatever the dates."""
+        ids = list(crash_ids)
+        if not ids:
+            return set()
+        body = {"query": {"ids": {"values": ids}}, "size": len(ids), "_source": False}
+        try:
+            hits = self.client.search([f"{prefix_of(self.template)}*"], body)["hits"]["hits"]
+        except ClusterRequestError as exc:
+            raise SearchError(f"looking crashes up by id failed: {exc}") from exc
+        return {hit["_id"] for hit in hits}
+
     # ---- maintenance ---------------------------------------------------------------------------
 
     def check_health(self) -> dict[str, Any]:
@@ -283,6 +296,53 @@ class ClusterSearch(SearchBackend):
         for name in names:
             logger.info("search: deleted expired index %s", name)
         return names
+
+    def delete_crashes_before(
+        self, cutoff: datetime, dry_run: bool = False
+    ) -> list[ExpiredCrashes]:
+        """Indices that start before ``cutoff`` are counted on both sides of it: one with
+        nothing newer goes whole, one with crashes on both sides loses the older ones."""
+        if self._date_field is None:
+            return []
+        date_path = path_of(self._date_field)
+        before = {"range": {date_path: {"lt": format_date(cutoff)}}}
+        after = {"range": {date_path: {"gte": format_date(cutoff)}}}
+        found = []
+        for name in self.all_indices():
+            start = parse_index_date(self.template, name)
+            if start is None or start >= cutoff:
+                continue
+            older = self.client.count(name, before)
+            whole = self.client.count(name, after) == 0
+            if not (whole or older):
+                continue
+            found.append(ExpiredCrashes(name, older, whole))
+            if dry_run:
+                continue
+            if whole:
+                self.client.delete([name])
+                self._known_indices.discard(name)
+            else:
+                self._delete_matching(name, before)
+            logger.info("search: deleted %s dated before %s", found[-1].describe(), cutoff)
+        return found
+
+    def _delete_matching(self, index: str, query: dict[str, Any]) -> None:
+        """Delete the documents of ``index`` matching ``query``, a page at a time.
+
+        Searches and bulk deletes rather than ``_delete_by_query``, which lives in a module
+        (reindex) that minimal cluster distributions leave out.
+        """
+        body = {"query": query, "size": CHUNK, "_source": False, "track_total_hits": False}
+        while True:
+            hits = self.client.search([index], body)["hits"]["hits"]
+            if not hits:
+                return
+            operations = [{"delete": {"_index": index, "_id": hit["_id"]}} for hit in hits]
+            answer = self.client.bulk(operations, refresh=True)
+            failed = [item["delete"] for item in answer["items"] if item["delete"].get("error")]
+            if failed:
+                raise SearchError(f"deleting expired crashes of {index} failed: {failed[0]}")
 
     def refresh(self) -> None:
         self.client.refresh(f"{prefix_of(self.template)}*")

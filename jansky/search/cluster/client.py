@@ -149,6 +149,9 @@ class ClusterClient:
         if names:
             self._call(self._client.indices.delete, index=",".join(names))
 
+    def count(self, index: str, query: dict[str, Any]) -> int:
+        return int(self._call(self._client.count, index=index, body={"query": query})["count"])
+
     def refresh(self, pattern: str) -> None:
         self._call(self._client.indices.refresh, index=pattern, allow_no_indices=True)
 

@@ -11,13 +11,13 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from jansky.search import lucene_regex
-from jansky.search.backend import BulkResult, SearchBackend
+from jansky.search.backend import BulkResult, ExpiredCrashes, SearchBackend
 from jansky.search.dates import format_bucket, from_micros, to_micros
 from jansky.search.documents import build_document, crash_key
 from jansky.search.errors import BadArgumentError, SearchError
@@ -38,6 +38,7 @@ from jansky.search.sqlite.translate import order_sql, where_sql
 
 logger = logging.getLogger(__name__)
 BATCH = 2000
+DELETE_BATCH = 5000
 CACHE_KIB = 512 * 1024  # page cache: indexes of a million crashes stay in memory
 
 
@@ -164,6 +165,15 @@ class SqliteSearch(SearchBackend):
 
         self._run(work)
 
+    def indexed_crash_ids(self, crash_ids: Collection[str]) -> set[str]:
+        """One lookup in the crash id index; no date range to scan."""
+        ids = list(crash_ids)
+        if not ids:
+            return set()
+        marks = ", ".join("?" for _ in ids)
+        sql = f"SELECT crash_id FROM {TABLE} WHERE crash_id IN ({marks})"
+        return self._run(lambda c: {row[0] for row in c.execute(sql, ids)})
+
     # ---- maintenance ---------------------------------------------------------------------------
 
     def check_health(self) -> dict[str, Any]:
@@ -197,6 +207,27 @@ class SqliteSearch(SearchBackend):
         if deleted:
             logger.info("search: deleted expired crashes of %s", ", ".join(deleted))
         return deleted
+
+    def delete_crashes_before(
+        self, cutoff: datetime, dry_run: bool = False
+    ) -> list[ExpiredCrashes]:
+        """Delete in batches, each its own commit, so indexing goes on in between."""
+        limit = to_micros(cutoff)
+        expired = f"date_key >= 0 AND date_key < {limit:d}"
+        count = self._run(
+            lambda c: c.execute(f"SELECT COUNT(*) FROM {TABLE} WHERE {expired}").fetchone()[0]
+        )
+        if not count:
+            return []
+        delete = (
+            f"DELETE FROM {TABLE} WHERE (date_key, crash_id) IN "
+            f"(SELECT date_key, crash_id FROM {TABLE} WHERE {expired} LIMIT {DELETE_BATCH:d})"
+        )
+        while not dry_run and self._run(lambda c: c.execute(delete).rowcount):
+            pass
+        if not dry_run:
+            logger.info("search: deleted %d crashes dated before %s", count, cutoff.isoformat())
+        return [ExpiredCrashes(str(self.path), count, whole=False)]
 
     def refresh(self) -> None:
         """Nothing to do: SQLite answers with what is committed."""

@@ -1,0 +1,1 @@
+"""What the jobs do, as plain functions of the backends; the management commands call them."""
