@@ -27,6 +27,7 @@ JANSKY_APPS = [
     "webapp.accounts",
     "webapp.tokens",
     "webapp.api",
+    "webapp.symbols",
 ]
 ONE_YEAR = 365 * 24 * 3600
 RATELIMIT_CACHE = "ratelimit"
@@ -39,6 +40,7 @@ def build_settings(webapp: WebappSettings) -> dict[str, Any]:
         "JANSKY_CORE": core,
         "JANSKY_SEARCH": webapp.search,
         "JANSKY_WEBAPP": webapp,
+        "JANSKY_SYMBOLS": webapp.symbols,
         "SECRET_KEY": webapp.secret_key,
         "DEBUG": webapp.debug,
         "ALLOWED_HOSTS": list(webapp.allowed_hosts),

@@ -15,6 +15,7 @@ from webapp.accounts.urls import oidc_urlpatterns
 APP_URLS = [
     ("api/tokens/", "webapp.tokens.urls"),
     ("api/", "webapp.api.urls"),
+    ("symbols/", "webapp.symbols.urls"),
     ("", "webapp.accounts.urls"),
     ("", "webapp.crashstats.urls"),
 ]
