@@ -27,6 +27,7 @@ from jansky.symbols.layout import InvalidSymbolName, SymbolKey, check_code_id, s
 FIELD = "missing_symbols_modules"
 SEPARATOR = "/"
 CSV_HEADER = ("debug_file", "debug_id", "code_file", "code_id")
+MAX_PAGE = 1000  # Super Search's largest _results_number
 
 Search = Callable[[Mapping[str, Any]], dict[str, Any]]
 
@@ -183,13 +184,14 @@ def crashes_lacking(
     which would make offsets skip crashes.
     """
     boundary = set(cursor.seen_at_boundary)
+    wanted = min(batch + len(boundary), MAX_PAGE)
     answer = search(
         {
             "date": [f">={since.isoformat()}", f"<={cursor.before}"],
             FIELD: f"^{prefix(key)}",
             "_columns": ["uuid", "date"],
             "_sort": "-date",
-            "_results_number": min(batch + len(boundary), 1000),
+            "_results_number": wanted,
             "_facets_size": 0,
         }
     )
@@ -197,10 +199,13 @@ def crashes_lacking(
     fresh = [hit for hit in hits if hit["uuid"] not in boundary][:batch]
     if not fresh:
         return [], None
+    ids = [hit["uuid"] for hit in fresh]
+    if len(answer.get("hits", [])) < wanted:  # the last page: nothing older is left
+        return ids, None
     last = fresh[-1]["date"]
     at_last = [hit["uuid"] for hit in fresh if hit["date"] == last]
     seen = [*cursor.seen_at_boundary, *at_last] if last == cursor.before else at_last
-    return [hit["uuid"] for hit in fresh], CrashCursor(last, seen)
+    return ids, CrashCursor(last, seen)
 
 
 def to_csv(modules: Iterable[MissingModule]) -> Iterator[str]:

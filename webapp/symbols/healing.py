@@ -21,7 +21,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,17 +145,20 @@ class Lease:
 class Healer:
     """Publishes the crashes of healing jobs, oldest job first, at ``rate`` crashes a second."""
 
-    def __init__(self, rate: float, lease: Lease | None = None) -> None:
+    def __init__(
+        self, rate: float, lease: Lease | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.rate = rate
         self.lease = lease or Lease()
-        self._allowance = 0.0
-        self._last = time.monotonic()
+        self.clock = clock
+        self._allowance = max(rate, 1.0)  # one second's worth to start with
+        self._last = clock()
 
     def step(self) -> int:
         """One round: with the lease, queue what the rate allows; the crashes queued."""
         if not self.lease.acquire():
             return 0
-        now = time.monotonic()
+        now = self.clock()
         self._allowance = min(
             self._allowance + (now - self._last) * self.rate,
             max(self.rate * MAX_BURST_SECONDS, 1.0),
