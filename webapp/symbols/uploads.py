@@ -18,14 +18,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from jansky.symbols.settings import SymbolsSettings
-from jansky.symbols.store import SymbolStore
+from jansky.symbols.store import SymbolStore, symbol_store_for
 from jansky.symbols.upload import (
     InspectedUpload,
     SymbolUploadFile,
-    UploadRejected,
     inspect_upload,
     store_upload,
 )
+from webapp.crashstats import backends
 from webapp.symbols.models import HealingJob, SymbolFile, SymbolUpload, UploadedSymbol
 
 logger = logging.getLogger(__name__)
@@ -63,14 +63,11 @@ def outcomes(upload: InspectedUpload, store: SymbolStore) -> dict[SymbolUploadFi
 def take_upload(
     path: Path, name: str, user: Any, store: SymbolStore, symbols: SymbolsSettings
 ) -> SymbolUpload:
-    """Check, store and record the upload at ``path``; UploadRejected (recorded too) when it
-    is refused. Storage failures propagate (the caller answers 503) after being recorded."""
+    """Check, store and record the upload at ``path``; UploadRejected when it is refused (the
+    caller records it). Storage failures propagate (the caller answers 503) after being
+    recorded."""
     size = path.stat().st_size
-    try:
-        inspected = inspect_upload(path, symbols.limits, name)
-    except UploadRejected as exc:
-        record_rejection(user, name, size, str(exc))
-        raise
+    inspected = inspect_upload(path, symbols.limits, name)
     planned = outcomes(inspected, store)
     writes = [item for item, outcome in planned.items() if outcome != UploadedSymbol.UNCHANGED]
     new = {item.key for item, outcome in planned.items() if outcome == UploadedSymbol.NEW}
@@ -183,9 +180,6 @@ def summary(upload: SymbolUpload, page_url: str) -> dict[str, Any]:
 
 def store_for_request() -> SymbolStore:
     """The symbol store on this process's crash storage."""
-    from jansky.symbols.store import symbol_store_for
-    from webapp.crashstats import backends
-
     return symbol_store_for(backends.storage())
 
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from jansky.search import BadArgumentError, SearchError
 from jansky.storage import StorageError
 from jansky.symbols import missing
+from jansky.symbols.layout import SymbolKey
 from jansky.symbols.upload import UploadRejected
 from webapp.crashstats.permissions import ANONYMOUS_ACCESS, UPLOAD_SYMBOLS, access_for, display_name
 from webapp.crashstats.responses import error_response, json_response
@@ -23,7 +24,13 @@ from webapp.crashstats.supersearch import search
 from webapp.symbols import healing
 from webapp.symbols.models import SymbolFile, SymbolUpload
 from webapp.symbols.receive import spooled_upload
-from webapp.symbols.uploads import store_for_request, summary, symbols_settings, take_upload
+from webapp.symbols.uploads import (
+    record_rejection,
+    store_for_request,
+    summary,
+    symbols_settings,
+    take_upload,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +40,7 @@ DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
 
 
-@csrf_exempt  # tokens only: the middleware never takes a session for this path's writes
+@csrf_exempt  # only requests with a token get past the check below: cookies never upload
 @require_POST
 def upload(request: HttpRequest) -> HttpResponse:
     """``POST /symbols/upload``: a zip of .sym files or one .sym file, with an ``Auth-Token``
@@ -46,10 +53,13 @@ def upload(request: HttpRequest) -> HttpResponse:
             f"'{display_name(UPLOAD_SYMBOLS)}' permission",
         )
     symbols = symbols_settings()
+    name = request.GET.get("filename") or "upload"
     try:
         with spooled_upload(request, symbols.limits.max_upload_bytes) as (path, name):
             stored = take_upload(path, name, access.user, store_for_request(), symbols)
     except UploadRejected as exc:
+        size = int(request.META.get("CONTENT_LENGTH") or 0)
+        record_rejection(access.user, name, size, str(exc))
         return error_response(exc.status, str(exc))
     except StorageError as exc:
         logger.error("event=symbols_upload_failed error=%r", exc)
@@ -155,13 +165,12 @@ def missing_symbols_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _in_store(modules: list[missing.MissingModule]) -> set:
+def _in_store(modules: list[missing.MissingModule]) -> set[SymbolKey]:
     """The keys of ``modules`` the store has a file for (uploaded since those crashes)."""
-    ids = {module.key.debug_id for module in modules}
-    found = set()
-    chunk = sorted(ids)
-    for start in range(0, len(chunk), 500):
-        rows = SymbolFile.objects.filter(debug_id__in=chunk[start : start + 500])
+    ids = sorted({module.key.debug_id for module in modules})
+    found: set[SymbolKey] = set()
+    for start in range(0, len(ids), 500):
+        rows = SymbolFile.objects.filter(debug_id__in=ids[start : start + 500])
         found.update(row.key for row in rows.only("debug_file", "debug_id"))
     return found
 

@@ -239,6 +239,13 @@ def test_uploads_over_the_size_limit_are_refused_before_they_are_read(
     )
     assert (empty.status_code, "empty" in empty.json()["error"]) == (400, True)
     assert not store_root(crash_backends).exists()
+    rejected = SymbolUpload.objects.order_by("id")
+    assert [(item.status, item.file_name) for item in rejected] == [
+        ("rejected", "upload"),
+        ("rejected", "upload"),
+        ("rejected", "upload"),
+    ]
+    assert "over the limit" in rejected[0].error
 
 
 # ---- serving ----------------------------------------------------------------------------------
