@@ -3,7 +3,7 @@
 Files live under ``symbols/<debug_file>/<debug_id>/<file>.sym`` of the crash storage: in the
 folder ``<root>/symbols`` with files (which the stackwalker can read as a local symbols path)
 or under ``<prefix>/symbols/`` in the S3 bucket. Symbol files run to gigabytes, so nothing here
-holds one in memory: writes copy from a stream in chunks (S3 multipart uploads above 64 MiB),
+holds one in memory: writes copy from a stream in chunks (S3 multipart uploads of 8 MiB parts),
 reads hand out chunks. A write is atomic: readers see the old file or the whole new one.
 """
 
@@ -13,18 +13,22 @@ import abc
 import contextlib
 import os
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from jansky.fileio import fsync_directory
 from jansky.storage import CrashStorage, FilesystemCrashStorage, StorageError, open_storage
 from jansky.symbols.layout import SymbolKey
 
 PREFIX = "symbols"
 CHUNK_BYTES = 1 << 20
 TEMP_PREFIX = ".tmp-"
-MULTIPART_THRESHOLD = 64 << 20
+# S3 uploads go in parts of this size, two at a time: what a write holds in memory is about
+# two parts, whatever the file's size (10,000 parts make 80 GiB).
+PART_BYTES = 8 << 20
+PARTS_AT_ONCE = 2
 
 
 @dataclass
@@ -130,7 +134,7 @@ class FileSymbolStore(SymbolStore):
             finally:
                 with contextlib.suppress(FileNotFoundError):
                     temp.unlink()
-            _fsync_directory(path.parent)
+            fsync_directory(path.parent)
         except OSError as exc:
             raise StorageError(f"{self.describe()}: cannot write {key.path}: {exc}") from exc
         return size
@@ -142,14 +146,6 @@ class FileSymbolStore(SymbolStore):
             return
         except OSError as exc:
             raise StorageError(f"{self.describe()}: cannot delete {key.path}: {exc}") from exc
-
-
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class S3SymbolStore(SymbolStore):
@@ -170,31 +166,28 @@ class S3SymbolStore(SymbolStore):
     def _error(self, action: str, key: SymbolKey, exc: Exception) -> StorageError:
         return StorageError(f"s3://{self.bucket}/{self._key(key)}: {action} failed: {exc}")
 
-    def size(self, key: SymbolKey) -> int | None:
+    def _call(self, action: str, key: SymbolKey, call: Callable[..., Any]) -> Any:
+        """``call(Bucket=, Key=)``; None when there is no such object, StorageError on failure."""
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
-            head = self.client.head_object(Bucket=self.bucket, Key=self._key(key))
+            return call(Bucket=self.bucket, Key=self._key(key))
         except ClientError as exc:
             if _missing(exc):
                 return None
-            raise self._error("head", key, exc) from exc
+            raise self._error(action, key, exc) from exc
         except BotoCoreError as exc:
-            raise self._error("head", key, exc) from exc
-        return int(head["ContentLength"])
+            raise self._error(action, key, exc) from exc
+
+    def size(self, key: SymbolKey) -> int | None:
+        head = self._call("head", key, self.client.head_object)
+        return None if head is None else int(head["ContentLength"])
 
     def open(self, key: SymbolKey) -> StoredSymbols | None:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        try:
-            answer = self.client.get_object(Bucket=self.bucket, Key=self._key(key))
-        except ClientError as exc:
-            if _missing(exc):
-                return None
-            raise self._error("get", key, exc) from exc
-        except BotoCoreError as exc:
-            raise self._error("get", key, exc) from exc
-        return StoredSymbols(int(answer["ContentLength"]), answer["Body"])
+        answer = self._call("get", key, self.client.get_object)
+        return (
+            None if answer is None else StoredSymbols(int(answer["ContentLength"]), answer["Body"])
+        )
 
     def put(self, key: SymbolKey, stream: BinaryIO) -> int:
         from boto3.s3.transfer import TransferConfig
@@ -202,10 +195,12 @@ class S3SymbolStore(SymbolStore):
 
         counted = _CountingReader(stream)
         config = TransferConfig(
-            multipart_threshold=MULTIPART_THRESHOLD,
-            multipart_chunksize=MULTIPART_THRESHOLD,
-            max_concurrency=4,
+            multipart_threshold=PART_BYTES,
+            multipart_chunksize=PART_BYTES,
+            max_concurrency=PARTS_AT_ONCE,
         )
+        # Parts read ahead of the ones being sent (s3transfer's default is ten).
+        config.max_in_memory_upload_chunks = PARTS_AT_ONCE
         try:
             self.client.upload_fileobj(
                 counted,
@@ -219,12 +214,7 @@ class S3SymbolStore(SymbolStore):
         return counted.count
 
     def delete(self, key: SymbolKey) -> None:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        try:
-            self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
-        except (BotoCoreError, ClientError) as exc:
-            raise self._error("delete", key, exc) from exc
+        self._call("delete", key, self.client.delete_object)
 
 
 def _missing(exc: Exception) -> bool:

@@ -1,4 +1,4 @@
-"""The symbol store in S3 (MinIO): streamed writes (multipart above 64 MiB) and reads, and the
+"""The symbol store in S3 (MinIO): streamed writes (in 8 MiB parts) and reads, and the
 processor's loopback symbol server over it."""
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def test_files_are_written_read_and_deleted_under_the_prefix(store):
 
 
 def test_a_large_file_goes_up_in_parts_and_comes_back_whole(store):
-    source = Generated(70 << 20)  # over the 64 MiB multipart threshold
+    source = Generated(70 << 20)  # nine parts
     assert store.put(KEY, source) == 70 << 20
     opened = store.open(KEY)
     digest = hashlib.sha256()

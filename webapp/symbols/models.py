@@ -13,17 +13,32 @@ from django.db import models
 from jansky.symbols.layout import SymbolKey
 
 
-class SymbolFile(models.Model):
-    """A symbol file in the store, as last uploaded."""
+class SymbolFileFields(models.Model):
+    """What names and identifies a symbol file."""
 
     debug_file = models.CharField(max_length=255)
     debug_id = models.CharField(max_length=40)
     code_file = models.CharField(max_length=255, blank=True)
     code_id = models.CharField(max_length=80, blank=True)  # upper case
-    os = models.CharField(max_length=40, blank=True)
-    arch = models.CharField(max_length=40, blank=True)
     size = models.BigIntegerField()
     sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def key(self) -> SymbolKey:
+        return SymbolKey(self.debug_file, self.debug_id)
+
+    def __str__(self) -> str:
+        return str(self.key)
+
+
+class SymbolFile(SymbolFileFields):
+    """A symbol file in the store, as last uploaded."""
+
+    os = models.CharField(max_length=40, blank=True)
+    arch = models.CharField(max_length=40, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -32,13 +47,6 @@ class SymbolFile(models.Model):
             models.UniqueConstraint(fields=["debug_file", "debug_id"], name="symbol_file_key")
         ]
         indexes = [models.Index(fields=["code_file", "code_id"], name="symbol_file_code")]
-
-    @property
-    def key(self) -> SymbolKey:
-        return SymbolKey(self.debug_file, self.debug_id)
-
-    def __str__(self) -> str:
-        return str(self.key)
 
 
 class SymbolUpload(models.Model):
@@ -63,7 +71,7 @@ class SymbolUpload(models.Model):
         return f"upload {self.pk} ({self.status})"
 
 
-class UploadedSymbol(models.Model):
+class UploadedSymbol(SymbolFileFields):
     """One file of an upload and what became of it."""
 
     NEW = "new"
@@ -72,20 +80,10 @@ class UploadedSymbol(models.Model):
     OUTCOMES = [(NEW, "new"), (REPLACED, "replaced"), (UNCHANGED, "unchanged")]
 
     upload = models.ForeignKey(SymbolUpload, related_name="files", on_delete=models.CASCADE)
-    debug_file = models.CharField(max_length=255)
-    debug_id = models.CharField(max_length=40)
-    code_file = models.CharField(max_length=255, blank=True)
-    code_id = models.CharField(max_length=80, blank=True)
-    size = models.BigIntegerField()
-    sha256 = models.CharField(max_length=64)
     outcome = models.CharField(max_length=10, choices=OUTCOMES)
 
     class Meta:
         ordering = ["debug_file", "debug_id"]
-
-    @property
-    def key(self) -> SymbolKey:
-        return SymbolKey(self.debug_file, self.debug_id)
 
 
 class HealingJob(models.Model):

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -36,6 +39,7 @@ logger = logging.getLogger(__name__)
 
 UPLOADS_PER_PAGE = 50
 DEFAULT_DAYS = 7
+MAX_DAYS = 365
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
 
@@ -109,42 +113,57 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "symbols/upload_detail.html", context)
 
 
-def _window(request: HttpRequest) -> tuple[int, int, str]:
+def _public_search(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Super Search as an anonymous user: the missing-symbols field is public."""
+    return search(params, ANONYMOUS_ACCESS)
+
+
+@dataclass
+class _Ranking:
+    """The missing-symbols ranking a request asks for."""
+
+    days: int
+    limit: int
+    product: str
+    modules: list[missing.MissingModule]
+    crashes: int
+
+
+def _rank(request: HttpRequest) -> _Ranking | HttpResponse:
+    """The ranking for ``?days=&limit=&product=``, or the answer saying why there is none."""
     try:
         days = int(request.GET.get("days", DEFAULT_DAYS))
         limit = int(request.GET.get("limit", DEFAULT_LIMIT))
     except ValueError:
-        raise BadArgumentError("days and limit must be whole numbers") from None
-    if not 1 <= days <= 365:
-        raise BadArgumentError("days must be 1 to 365")
-    if not 1 <= limit <= MAX_LIMIT:
-        raise BadArgumentError(f"limit must be 1 to {MAX_LIMIT:,}")
-    return days, limit, request.GET.get("product", "").strip()
-
-
-def _ranking(days: int, limit: int, product: str) -> tuple[list[missing.MissingModule], int]:
-    return missing.rank_recent(
-        lambda params: search(params, ANONYMOUS_ACCESS), days, limit, product
-    )
+        days = limit = 0
+    if not 1 <= days <= MAX_DAYS or not 1 <= limit <= MAX_LIMIT:
+        return HttpResponse(
+            f"Bad request: days must be 1 to {MAX_DAYS} and limit 1 to {MAX_LIMIT:,}",
+            status=400,
+            content_type="text/plain",
+        )
+    product = request.GET.get("product", "").strip()
+    try:
+        modules, crashes = missing.rank_recent(_public_search, days, limit, product)
+    except (BadArgumentError, SearchError) as exc:
+        status = 400 if isinstance(exc, BadArgumentError) else 503
+        return HttpResponse(f"Search failed: {exc}", status=status, content_type="text/plain")
+    return _Ranking(days, limit, product, modules, crashes)
 
 
 @require_GET
 def missing_symbols(request: HttpRequest) -> HttpResponse:
     """Modules ranked by the crashes that lacked their symbols, with what the store has now."""
-    try:
-        days, limit, product = _window(request)
-        modules, crashes = _ranking(days, limit, product)
-    except BadArgumentError as exc:
-        return HttpResponse(f"Bad request: {exc}", status=400, content_type="text/plain")
-    except SearchError:
-        return HttpResponse("Search is unavailable; try again later", status=503)
-    stored = _in_store(modules)
+    ranking = _rank(request)
+    if isinstance(ranking, HttpResponse):
+        return ranking
+    stored = _in_store(ranking.modules)
     context = {
-        "modules": [(module, module.key in stored) for module in modules],
-        "crashes": crashes,
-        "days": days,
-        "limit": limit,
-        "product": product,
+        "modules": [(module, module.key in stored) for module in ranking.modules],
+        "crashes": ranking.crashes,
+        "days": ranking.days,
+        "limit": ranking.limit,
+        "product": ranking.product,
     }
     return render(request, "symbols/missing.html", context)
 
@@ -153,14 +172,10 @@ def missing_symbols(request: HttpRequest) -> HttpResponse:
 def missing_symbols_csv(request: HttpRequest) -> HttpResponse:
     """The ranking as ``debug_file,debug_id,code_file,code_id`` lines (symbol-upload scripts
     fetch these from the Microsoft symbol server, convert and upload them)."""
-    try:
-        days, limit, product = _window(request)
-        modules, _ = _ranking(days, limit, product)
-    except BadArgumentError as exc:
-        return HttpResponse(f"Bad request: {exc}", status=400, content_type="text/plain")
-    except SearchError:
-        return HttpResponse("Search is unavailable; try again later", status=503)
-    response = StreamingHttpResponse(missing.to_csv(modules), content_type="text/csv")
+    ranking = _rank(request)
+    if isinstance(ranking, HttpResponse):
+        return ranking
+    response = StreamingHttpResponse(missing.to_csv(ranking.modules), content_type="text/csv")
     response["Content-Disposition"] = 'attachment; filename="missing-symbols.csv"'
     return response
 
