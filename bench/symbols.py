@@ -24,7 +24,6 @@ var/services.env. Figures are printed; nothing is asserted.
 from __future__ import annotations
 
 import argparse
-import datetime
 import http.client
 import multiprocessing
 import os
@@ -48,14 +47,12 @@ sys.path.insert(0, str(ROOT))
 from bench.processor import (  # noqa: E402
     DUMP_NAMES,
     DUMPS_DIR,
-    Backends,
     clean_up_servers,
     environment,
     fresh_data_dir,
-    start_processor,
+    queued_run,
 )
 from bench.support.symbol_corpus import ensure_corpus  # noqa: E402
-from jansky.queue import STANDARD  # noqa: E402
 
 TEST_APP = "test_app.pdb/5A9832E5287241C1838ED98914E9B7FF1/test_app.sym"
 ABSENT = "ntdll.pdb/36515FB5D04345E491F672FA2E2878C02/ntdll.sym"
@@ -247,32 +244,6 @@ def serving(
     return process, url
 
 
-def processor_run(env: dict[str, str], workdir: Path, crashes: list[tuple[str, bytes]]) -> float:
-    """Crashes/s of a new `jansky processor` (service mode) over ``crashes``, queued once it
-    is running; the run ends at the last crash's ``completed_datetime``."""
-    backends = Backends(env)
-    ids = [backends.submit(dump, name, publish=False) for name, dump in crashes]
-    process = start_processor(env, workdir, PROCESSOR_IDLE_SECONDS="0.05")
-    try:
-        time.sleep(3)  # imports, the stackwalker checks, connections
-        started = datetime.datetime.now(datetime.UTC)
-        backends.queue.publish(STANDARD, ids)
-        while backends.outstanding():
-            if process.poll() is not None:
-                sys.exit(f"the processor exited; see {workdir / 'processor.log'}")
-            time.sleep(0.05)
-        finished = max(
-            datetime.datetime.fromisoformat(
-                backends.storage.load_processed_crash(crash_id)["completed_datetime"]
-            )
-            for crash_id in ids
-        )
-        return len(ids) / (finished - started).total_seconds()
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(120)
-
-
 def cold_and_warm(
     title: str,
     crashes: list[tuple[str, bytes]],
@@ -292,7 +263,7 @@ def cold_and_warm(
                     "STACKWALKER_SYMBOLS_CACHE_PATH": str(cache),
                     "STACKWALKER_SYMBOLS_TMP_PATH": str(workdir / "symbols-tmp"),
                 }
-                rates[state].append(processor_run(run_env, workdir, crashes))
+                rates[state].append(queued_run(run_env, workdir, crashes))
             if state == "cold":
                 downloaded = sum(path.stat().st_size for path in cache.rglob("*") if path.is_file())
     print(f"\n== the processor on {title}: {len(crashes)} crashes per run, {rounds} rounds")

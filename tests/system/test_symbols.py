@@ -17,7 +17,6 @@ import hashlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -43,6 +42,7 @@ from processor.stackwalker import Stackwalker
 from processor.stackwalker_service import ServiceSettings, StackwalkerService
 from tests.processed_crashes import raw_crash
 from tests.servers import ROOT, provisioned, server_env, service_binaries, shared_testdata
+from tests.system.live import free_port, jansky, migrate_with_admin, wait_until_serving
 
 pytestmark = pytest.mark.system
 
@@ -51,12 +51,6 @@ HEAL_SECONDS = 120.0
 UNSYMBOLIZED = "test_app.exe"
 HEALED = "(anonymous namespace)::CrashFunction"
 BUCKET = "jansky-crashes"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def shape_env(shape: str, data_dir: Path) -> dict[str, str]:
@@ -81,20 +75,6 @@ def shape_env(shape: str, data_dir: Path) -> dict[str, str]:
         "SEARCH_REPLICAS": "0",
         "SEARCH_REFRESH_INTERVAL": "1s",
     }
-
-
-def jansky(env: dict[str, str], *args: str, timeout: float = 120) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "jansky.cli", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    assert result.returncode == 0, f"jansky {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
-    return result.stdout
 
 
 def start(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen:
@@ -136,20 +116,6 @@ class Site:
         return "\n".join(f"== {log.name}\n{log.read_text()[-6000:]}" for log in self.logs)
 
 
-def wait_until_serving(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"jansky webapp exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/__lbheartbeat__", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    pytest.fail(f"jansky webapp did not answer in {STARTUP_SECONDS} s:\n{log.read_text()}")
-
-
 def clean_servers(env: dict[str, str]) -> None:
     if "STORAGE_URL" not in env:
         return
@@ -181,15 +147,7 @@ def site(request, tmp_path_factory) -> Iterator[Site]:
     data_dir = tmp_path_factory.mktemp(f"symbols-{shape}")
     env = shape_env(shape, data_dir)
     jansky(env, "setup")
-    jansky(env, "manage", "migrate", "--verbosity=0")
-    jansky(
-        env,
-        "manage",
-        "createsuperuser",
-        "--noinput",
-        "--username=admin",
-        "--email=admin@example.com",
-    )
+    migrate_with_admin(env)
     token = jansky(env, "manage", "createtoken", "admin", "--permission=upload_symbols").strip()
     storage, queue, search = open_backends(env, data_dir)
     port = free_port()
@@ -272,6 +230,13 @@ def upload_json(site: Site, upload_url: str) -> dict[str, Any]:
         return json.loads(response.read())
 
 
+def upload_symbols(site: Site, path: Path) -> str:
+    """What `jansky symbols upload` prints for ``path`` (its progress bar goes to stderr)."""
+    return jansky(
+        site.env, "symbols", "upload", f"--url={site.url}", f"--token={site.token}", str(path)
+    )
+
+
 def test_a_crash_heals_when_its_symbols_are_uploaded(site):
     data = shared_testdata("rust-minidump")
     crash_id = submit(site, data / "test.dmp")
@@ -281,14 +246,7 @@ def test_a_crash_heals_when_its_symbols_are_uploaded(site):
     )
     assert "test_app.pdb" in [hit["debug_file"] for hit in missing["hits"]]
 
-    output = jansky(
-        site.env,
-        "symbols",
-        "upload",
-        f"--url={site.url}",
-        f"--token={site.token}",
-        str(data / "symbols" / "test_app.pdb"),
-    )
+    output = upload_symbols(site, data / "symbols" / "test_app.pdb")
     assert "1 symbol file: 1 new, 0 replaced, 0 already stored" in output
     page_url = next(line.strip() for line in output.splitlines() if "/symbols/uploads/" in line)
 
@@ -304,15 +262,7 @@ def test_a_crash_heals_when_its_symbols_are_uploaded(site):
     page = urllib.request.urlopen(page_url, timeout=10)  # the page needs a login
     assert "/login/" in page.geturl()
 
-    again = jansky(
-        site.env,
-        "symbols",
-        "upload",
-        f"--url={site.url}",
-        f"--token={site.token}",
-        "--quiet",
-        str(data / "symbols" / "test_app.pdb"),
-    )
+    again = upload_symbols(site, data / "symbols" / "test_app.pdb")
     assert "1 symbol file: 0 new, 0 replaced, 1 already stored" in again
 
 
@@ -331,15 +281,7 @@ def without_symbol_urls(output: bytes) -> Any:
 
 def test_minidump_stackwalk_uses_jansky_as_its_symbol_server(site, tmp_path):
     data = shared_testdata("rust-minidump")
-    jansky(
-        site.env,
-        "symbols",
-        "upload",
-        f"--url={site.url}",
-        f"--token={site.token}",
-        "--quiet",
-        str(data / "symbols"),
-    )
+    upload_symbols(site, data / "symbols")
     binary = default_stackwalker_path()
     symbol_server = f"{site.url}/symbols"
     one_shot = Stackwalker(
