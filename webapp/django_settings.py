@@ -25,9 +25,9 @@ DJANGO_APPS = [
 JANSKY_APPS = [
     "webapp.crashstats",
     "webapp.accounts",
+    "webapp.symbols",
     "webapp.tokens",
     "webapp.api",
-    "webapp.symbols",
 ]
 ONE_YEAR = 365 * 24 * 3600
 RATELIMIT_CACHE = "ratelimit"

@@ -13,9 +13,9 @@ from django.urls import include, path
 from webapp.accounts.urls import oidc_urlpatterns
 
 APP_URLS = [
+    ("symbols/", "webapp.symbols.urls"),
     ("api/tokens/", "webapp.tokens.urls"),
     ("api/", "webapp.api.urls"),
-    ("symbols/", "webapp.symbols.urls"),
     ("", "webapp.accounts.urls"),
     ("", "webapp.crashstats.urls"),
 ]

@@ -15,8 +15,11 @@ import io
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,10 +35,10 @@ from jansky.search.sqlite.backend import SqliteSearch
 from jansky.storage import FilesystemCrashStorage
 from tests.processed_crashes import PROTECTED_MARK, process_shared_minidumps
 from tests.servers import ROOT
-from tests.system.live import free_port, jansky, migrate_with_admin, wait_until_serving
 
 pytestmark = pytest.mark.system
 
+STARTUP_SECONDS = 60.0
 SYNTHETIC = 2500
 TODAY = datetime.datetime.now(datetime.UTC).date()
 # Runs a crashstats-tools console script by name from the package's own entry points (another
@@ -48,6 +51,12 @@ RUNNER = (
     "sys.argv[0] = name\n"
     "sys.exit(scripts[name].load()())\n"
 )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 @dataclass
@@ -85,6 +94,34 @@ class Site:
         )
 
 
+def jansky(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "jansky.cli", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def wait_until_serving(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"jansky webapp exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/__lbheartbeat__", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    pytest.fail(f"jansky webapp did not answer in {STARTUP_SECONDS} s:\n{log.read_text()}")
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     data_dir = tmp_path_factory.mktemp("crashstats-tools")
@@ -105,7 +142,15 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         "WEBAPP_RATELIMIT_ANONYMOUS": "600/m",
         "DJANGO_SUPERUSER_PASSWORD": "a-password-for-the-tests",
     }
-    migrate_with_admin(env)
+    jansky(env, "manage", "migrate", "--verbosity=0")
+    jansky(
+        env,
+        "manage",
+        "createsuperuser",
+        "--noinput",
+        "--username=admin",
+        "--email=admin@example.com",
+    )
     pii = jansky(
         env, "manage", "createtoken", "admin", "--permission=view_pii", "--permission=view_rawdump"
     ).strip()

@@ -40,9 +40,9 @@ from processor.config import default_stackwalker_path
 from processor.service_stackwalker import ServiceStackwalker
 from processor.stackwalker import Stackwalker
 from processor.stackwalker_service import ServiceSettings, StackwalkerService
+from tests.live import free_port, run_jansky, wait_until_serving
 from tests.processed_crashes import raw_crash
 from tests.servers import ROOT, provisioned, server_env, service_binaries, shared_testdata
-from tests.system.live import free_port, jansky, migrate_with_admin, wait_until_serving
 
 pytestmark = pytest.mark.system
 
@@ -51,6 +51,10 @@ HEAL_SECONDS = 120.0
 UNSYMBOLIZED = "test_app.exe"
 HEALED = "(anonymous namespace)::CrashFunction"
 BUCKET = "jansky-crashes"
+
+
+def jansky(env: dict[str, str], *args: str) -> str:
+    return run_jansky(env, *args, timeout=120)
 
 
 def shape_env(shape: str, data_dir: Path) -> dict[str, str]:
@@ -147,7 +151,15 @@ def site(request, tmp_path_factory) -> Iterator[Site]:
     data_dir = tmp_path_factory.mktemp(f"symbols-{shape}")
     env = shape_env(shape, data_dir)
     jansky(env, "setup")
-    migrate_with_admin(env)
+    jansky(env, "manage", "migrate", "--verbosity=0")
+    jansky(
+        env,
+        "manage",
+        "createsuperuser",
+        "--noinput",
+        "--username=admin",
+        "--email=admin@example.com",
+    )
     token = jansky(env, "manage", "createtoken", "admin", "--permission=upload_symbols").strip()
     storage, queue, search = open_backends(env, data_dir)
     port = free_port()
@@ -156,7 +168,7 @@ def site(request, tmp_path_factory) -> Iterator[Site]:
     webapp = start(env, logs[1], "webapp", f"--bind=127.0.0.1:{port}", "--workers=2")
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_serving(url, webapp, logs[1])
+        wait_until_serving(f"{url}/__lbheartbeat__", webapp, logs[1], STARTUP_SECONDS)
         yield Site(shape, url, env, data_dir, token, logs, storage, queue, search)
     finally:
         stop(webapp)
