@@ -11,7 +11,7 @@ from jansky.config import config_manager
 from jansky.symbols.upload import UploadLimits
 from processor.sizes import parse_size
 
-MAX_HEAL_DAYS = 365  # Super Search's longest date range
+MAX_HEAL_DAYS = 364  # Super Search's longest date range is 365 days; jobs reach past the upload
 
 
 class SymbolsConfig:
@@ -72,7 +72,7 @@ class SymbolsConfig:
             parser=int,
             doc=(
                 "Healing reprocesses the crashes of the last this many days (by crash date) "
-                "that lacked the uploaded symbols; at most 365."
+                "that lacked the uploaded symbols; at most 364."
             ),
         )
 

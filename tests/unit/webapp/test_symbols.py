@@ -419,3 +419,14 @@ def test_one_healer_at_a_time(anonymous, upload_token, tmp_path, crash_backends)
     HealerLease.objects.update(expires=datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC))
     assert second.step() == 1  # the first one's lease lapsed
     assert not first.lease.acquire()
+
+
+def test_healing_once_runs_until_no_job_is_left(anonymous, upload_token, tmp_path, crash_backends):
+    from webapp.symbols.models import HealerLease
+
+    lacking = index_crash(crash_backends, [f"libapp.so/{LINUX_ID}/libapp.so/1"])
+    post_zip(anonymous, make_zip(tmp_path / "up.zip", {LIBAPP: small_sym()}), upload_token)
+    assert Healer(rate=100).run_until_idle() == 1
+    assert queued(crash_backends) == [lacking]
+    assert HealingJob.objects.get().state == HealingJob.DONE
+    assert not HealerLease.objects.exists()  # released for the web workers' healers
