@@ -18,6 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from jansky.queue import QueueError
+from jansky.search import SearchError
 from jansky.symbols.client import Server, UploadFailed, batches, collect, pack
 from processor.sizes import parse_size
 
@@ -165,7 +167,11 @@ def _heal(once: bool) -> int:
 
     rate = settings.JANSKY_SYMBOLS.heal_rate
     if once:
-        queued = Healer(rate).run_until_idle()
+        try:
+            queued = Healer(rate).run_until_idle()
+        except (SearchError, QueueError) as exc:
+            print(f"jansky symbols heal: {exc}", file=sys.stderr)
+            return 1
         print(f"queued {queued} crashes for reprocessing")
         return 0
     thread = HealerThread(rate)
