@@ -9,6 +9,8 @@ of the debug file and id that code file and id were uploaded with.
 
 from __future__ import annotations
 
+import logging
+
 from django.http import (
     FileResponse,
     HttpRequest,
@@ -19,6 +21,7 @@ from django.http import (
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from jansky.storage import StorageError
 from jansky.symbols.layout import (
     InvalidSymbolName,
     SymbolKey,
@@ -30,6 +33,8 @@ from jansky.symbols.layout import (
 from jansky.symbols.store import StoredSymbols
 from webapp.symbols.models import SymbolFile
 from webapp.symbols.uploads import store_for_request
+
+logger = logging.getLogger(__name__)
 
 CONTENT_TYPE = "text/plain; charset=utf-8"
 
@@ -47,14 +52,24 @@ def symbol_file(request: HttpRequest, first: str, second: str, name: str) -> Htt
         key = None
     store = store_for_request()
     if key is not None:
-        if request.method == "HEAD":
-            size = store.size(key)
-            if size is not None:
-                return _head(size)
-        else:
-            stored = store.open(key)
-            if stored is not None:
-                return _stream(stored)
+        try:
+            if request.method == "HEAD":
+                size = store.size(key)
+                if size is not None:
+                    return _head(size)
+            else:
+                stored = store.open(key)
+                if stored is not None:
+                    return _stream(stored)
+        except StorageError as exc:
+            logger.error("event=symbols_read_failed key=%s error=%r", key, exc)
+            response = HttpResponse(
+                "The symbol store did not answer; try again later\n",
+                status=503,
+                content_type=CONTENT_TYPE,
+            )
+            response["Retry-After"] = "30"
+            return response
     debug_key = _by_code(first, second, name)
     if debug_key is None:
         return _not_found(requested)

@@ -430,3 +430,15 @@ def test_healing_once_runs_until_no_job_is_left(anonymous, upload_token, tmp_pat
     assert queued(crash_backends) == [lacking]
     assert HealingJob.objects.get().state == HealingJob.DONE
     assert not HealerLease.objects.exists()  # released for the web workers' healers
+
+
+def test_a_store_that_fails_answers_503(anonymous, crash_backends, monkeypatch):
+    from jansky.storage import StorageError
+    from jansky.symbols.store import FileSymbolStore
+
+    def broken(self, key):
+        raise StorageError("disk gone")
+
+    monkeypatch.setattr(FileSymbolStore, "open", broken)
+    response = anonymous.get(f"/symbols/{TEST_APP_PATH}")
+    assert (response.status_code, response["Retry-After"]) == (503, "30")
