@@ -136,13 +136,13 @@ def _record(
 def _index(item: SymbolUploadFile) -> None:
     """Insert or update the store's row for ``item``."""
     fields = {
-        "code_file": item.header.code_file,
-        "code_id": item.header.code_id,
         "os": item.header.os[:40],
         "arch": item.header.arch[:40],
         "size": item.size,
         "sha256": item.sha256,
     }
+    if item.header.code_id:  # else keep what healing learned from crashes, if anything
+        fields.update(code_file=item.header.code_file, code_id=item.header.code_id)
     key = {"debug_file": item.key.debug_file, "debug_id": item.key.debug_id}
     try:
         with transaction.atomic():

@@ -380,6 +380,13 @@ def test_healing_queues_the_crashes_that_lacked_an_uploaded_module(
     assert (row.code_file, row.code_id) == ("test_app.exe", "45D35F6C2D000")
     response = anonymous.get("/symbols/test_app.exe/45D35F6C2D000/test_app.exe.sym")
     assert (response.status_code, response["Location"]) == (302, f"/symbols/{TEST_APP_PATH}")
+    # Symbols replaced by another upload that names no binary either keep what was learned.
+    changed = test_app_sym.read_bytes() + b"PUBLIC 1000 0 extra\n"
+    answer = post_zip(
+        anonymous, make_zip(tmp_path / "again.zip", {TEST_APP_PATH: changed}), upload_token
+    ).json()
+    assert answer["replaced"] == 1
+    assert SymbolFile.objects.get().code_id == "45D35F6C2D000"
 
 
 def test_healing_keeps_to_its_rate(anonymous, upload_token, tmp_path, crash_backends):
