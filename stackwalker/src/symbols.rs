@@ -72,9 +72,7 @@ impl SymbolSettings {
             Duration::from_secs(self.download_timeout_secs),
         ))
     }
-}
 
-impl SymbolSettings {
     /// Where the module's symbol file already was before a lookup: a local symbols path, the
     /// on-disk cache (only searched when there are symbol servers), or neither.
     fn on_disk(&self, module: &(dyn Module + Sync)) -> Option<Source> {
