@@ -282,7 +282,22 @@ def start_processor(env: dict[str, str], workdir: Path, **options: str) -> subpr
 def processes_throughput(
     env: dict[str, str], workdir: Path, dumps: list[tuple[str, bytes]], processes: int
 ) -> float:
-    """`jansky processor` with PROCESSOR_PROCESSES: crashes are queued once it is running.
+    """`jansky processor` with PROCESSOR_PROCESSES and one stackwalker process per crash, as the
+    bare runs it is compared with (3. compares modes)."""
+    return queued_run(
+        env,
+        workdir,
+        dumps,
+        PROCESSOR_PROCESSES=str(processes),
+        STACKWALKER_MODE="process",
+    )
+
+
+def queued_run(
+    env: dict[str, str], workdir: Path, dumps: list[tuple[str, bytes]], **options: str
+) -> float:
+    """Crashes/s of a new `jansky processor` (with ``options`` in its environment) over
+    ``dumps``, queued once it is running.
 
     The run ends at the last ``completed_datetime`` of the processed crashes (set just before
     the crash is saved and indexed, a few milliseconds), not when the queue empties: acks wait
@@ -291,19 +306,14 @@ def processes_throughput(
     """
     backends = Backends(env)
     ids = [backends.submit(dump, name, publish=False) for name, dump in dumps]
-    # One stackwalker process per crash, as the bare runs it is compared with (3. compares modes).
-    process = start_processor(
-        env,
-        workdir,
-        PROCESSOR_PROCESSES=str(processes),
-        PROCESSOR_IDLE_SECONDS="0.05",
-        STACKWALKER_MODE="process",
-    )
+    process = start_processor(env, workdir, PROCESSOR_IDLE_SECONDS="0.05", **options)
     try:
         time.sleep(3)  # startup: imports, the stackwalker check, connections
         started = datetime.datetime.now(datetime.UTC)
         backends.queue.publish(STANDARD, ids)
         while backends.outstanding():
+            if process.poll() is not None:
+                sys.exit(f"the processor exited; see {workdir / 'processor.log'}")
             time.sleep(0.05)
         finished = max(
             datetime.datetime.fromisoformat(

@@ -27,6 +27,7 @@ COMMANDS = {
     "setup": "jansky.commands.setup",
     "services": "jansky.services.command",
     "signature": "processor.signature.command",
+    "symbols": "jansky.symbols.command",
     "config": "jansky.commands.config",
 }
 

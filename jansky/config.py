@@ -39,6 +39,7 @@ DOCUMENTED_COMPONENTS = [
     "webapp.config:WebappConfig",
     "cronrun.config:CronConfig",
     "cronrun.config:CronJobsConfig",
+    "jansky.symbols.settings:SymbolsConfig",
 ]
 
 

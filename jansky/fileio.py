@@ -11,3 +11,12 @@ def write_all(descriptor: int, data: bytes) -> None:
         written = 0
         while written < len(view):
             written += os.write(descriptor, view[written:])
+
+
+def fsync_directory(directory: str | os.PathLike[str]) -> None:
+    """Make a rename in ``directory`` durable."""
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

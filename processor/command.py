@@ -21,6 +21,7 @@ from jansky.queue import open_queue_from_settings
 from jansky.schemas import load_schema
 from jansky.search import SearchError
 from jansky.storage import open_storage_from_settings
+from jansky.symbols.settings import load_symbols_settings
 from processor.cache_manager import load_cache_manager_settings, start_cache_manager
 from processor.config import InvalidProcessorSetting, ProcessorSettings, load_processor_settings
 from processor.indexing import open_indexer
@@ -29,6 +30,7 @@ from processor.pipeline import Pipeline
 from processor.processing import CrashProcessor, RetryPolicy
 from processor.rulesets import make_stackwalker, rulesets_from_settings
 from processor.stackwalker import StackwalkerUnavailable
+from processor.symbol_sources import open_own_store_sources
 from processor.worker import Worker
 
 EXAMPLES = """\
@@ -54,8 +56,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def build_worker() -> tuple[Worker, CrashProcessor]:
     """Everything the processor needs, from the environment; raises on a bad setup."""
-    settings = load_processor_settings()
     core = load_core_settings()
+    own_store = open_own_store_sources(core.storage_url, load_symbols_settings().store_lookup)
+    settings = own_store.applied_to(load_processor_settings())
     schema = load_schema("processed_crash")
     pipeline = Pipeline(rulesets_from_settings(settings, schema))
     queue = open_queue_from_settings()

@@ -27,6 +27,21 @@ METRIC_NAMES: dict[str, tuple[str, str]] = {
         "minidump-stackwalk; tag reason:timeout|memory|died|panicked|refused|unavailable|restarted",
     ),
     "stackwalker_service.restart": ("incr", "the stackwalker service started again after it died"),
+    "symbols.lookup": (
+        "incr",
+        "modules a walk looked up symbols for (service mode); tag source:memory (parsed "
+        "already), local (a symbols folder or the own store on files), cache (the on-disk "
+        "cache), download (a symbol server), missing (nowhere)",
+    ),
+    "symbols_cache.hit": ("incr", "a symbol file found in the on-disk symbols cache"),
+    "symbols_cache.miss": (
+        "incr",
+        "a symbol file not in the on-disk cache, asked of the symbol servers; tag "
+        "outcome:downloaded|not_found",
+    ),
+    "symbols_store.hit": ("incr", "a symbol file served from the own store (S3) to a walk"),
+    "symbols_store.miss": ("incr", "a symbol file the own store (S3) does not have"),
+    "symbols_store.error": ("incr", "the own store (S3) failed to answer a walk's request"),
     "storage.save_processed_crash": ("timing", "ms to save a processed crash"),
     "search.save_processed_crash": ("timing", "ms to index a processed crash"),
     "save_processed_crash": ("incr", "a crash saved and indexed, then acknowledged"),

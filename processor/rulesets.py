@@ -10,6 +10,7 @@ from processor.rules.annotations import CopyFromRawCrashRule
 from processor.rules.base import Rule
 from processor.rules.signature import SignatureRule
 from processor.rules.stackwalker import MinidumpStackwalkRule
+from processor.rules.symbols import MissingSymbolsModulesRule
 from processor.service_stackwalker import ServiceStackwalker
 from processor.signature.rule import ShutDownHangCrashingThreadRule, SignatureGeneratorRule
 from processor.stackwalker import Stackwalker
@@ -100,6 +101,7 @@ def build_rulesets(
         general.TopMostFilesRule(),
         general.ModulesInStackRule(),
         general.MissingSymbolsRule(),
+        MissingSymbolsModulesRule(),
         *only_mozilla(moz.ThemePrettyNameRule(), moz.MemoryReportExtractionRule()),
         general.SoftErrorsRule(),
         general.ThreadCountRule(),

@@ -41,6 +41,23 @@ FALLBACK_REASONS = {
 }
 
 
+def count_symbol_sources(sources: dict[str, int], has_servers: bool) -> None:
+    """Metrics from where one walk's modules got their symbols: ``symbols.lookup`` by source,
+    and the on-disk symbols cache's hits and misses (a module neither in memory nor in a local
+    folder is looked for in the cache, when there are symbol servers, and fetched on a miss)."""
+    for source, count in sources.items():
+        if isinstance(count, int) and count > 0:
+            METRICS.incr("symbols.lookup", value=count, tags=[f"source:{source}"])
+    if not has_servers:
+        return
+    hits = sources.get("cache", 0)
+    if hits:
+        METRICS.incr("symbols_cache.hit", value=hits)
+    for outcome, source in (("downloaded", "download"), ("not_found", "missing")):
+        if sources.get(source, 0):
+            METRICS.incr("symbols_cache.miss", value=sources[source], tags=[f"outcome:{outcome}"])
+
+
 def service_flags(extra_args: Sequence[str]) -> dict[str, Any]:
     """The request fields for minidump-stackwalk flags in STACKWALKER_EXTRA_ARGS.
 
@@ -145,6 +162,7 @@ class ServiceStackwalker:
                     return failure.kind
                 continue  # killed for another walk's sake: walk it on the restarted service
             if answer.outcome == WALKED:
+                count_symbol_sources(answer.symbols or {}, bool(self._symbols["urls"]))
                 return interpret(answer.exit_code, answer.output, answer.log)
             logger.error("stackwalker service %s a walk: %s", answer.outcome, answer.message)
             return answer.outcome if answer.outcome in FALLBACK_REASONS else "refused"

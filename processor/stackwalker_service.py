@@ -77,6 +77,7 @@ class Answer:
     log: bytes
     message: str | None = None
     stats: dict[str, Any] | None = None
+    symbols: dict[str, int] | None = None  # a walk's modules by where their symbols came from
 
 
 @dataclass(frozen=True)
@@ -285,6 +286,7 @@ class _Instance:
             log=body[:log_size],
             message=header.get("message"),
             stats=header.get("stats"),
+            symbols=header.get("symbols"),
         )
         return int(header["id"]), answer
 

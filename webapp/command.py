@@ -42,8 +42,16 @@ def gunicorn_options(settings: WebappSettings, bind: str, workers: int, threads:
 
 
 def load_webapp() -> Any:
+    """The WSGI application of a worker, with its background work started (symbol healing)."""
+    from django.conf import settings as django_settings
+
     from webapp.wsgi import application
 
+    symbols = django_settings.JANSKY_SYMBOLS
+    if symbols.healing:
+        from webapp.symbols.healing import start_healer_thread
+
+        start_healer_thread(symbols.heal_rate)
     return application
 
 

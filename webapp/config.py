@@ -18,6 +18,7 @@ from everett.manager import ListOf, Option, parse_bool
 
 from jansky.config import CoreSettings, config_manager, load_core_settings
 from jansky.search.settings import SearchSettings, load_search_settings
+from jansky.symbols.settings import SymbolsSettings, load_symbols_settings
 
 SECRET_KEY_FILE = "webapp-secret-key"
 RATE = re.compile(r"^\d+/\d*[smhd]$")
@@ -156,6 +157,7 @@ class WebappSettings:
 
     core: CoreSettings
     search: SearchSettings
+    symbols: SymbolsSettings
     embedded: bool  # SQLite database: the one-machine deployment
     secret_key: str
     allowed_hosts: tuple[str, ...]
@@ -187,6 +189,7 @@ def load_webapp_settings(env: Mapping[str, str] | None = None) -> WebappSettings
     settings = WebappSettings(
         core=core,
         search=load_search_settings(env),
+        symbols=load_symbols_settings(env),
         embedded=embedded,
         secret_key=config("webapp_secret_key") or _embedded_secret_key(core, embedded),
         allowed_hosts=tuple(host for host in config("webapp_allowed_hosts") if host),

@@ -26,6 +26,7 @@ DJANGO_APPS = [
 JANSKY_APPS = [
     "webapp.crashstats",
     "webapp.accounts",
+    "webapp.symbols",
     "webapp.tokens",
     "webapp.api",
     "webapp.report",
@@ -47,6 +48,7 @@ def build_settings(webapp: WebappSettings) -> dict[str, Any]:
         "JANSKY_CORE": core,
         "JANSKY_SEARCH": webapp.search,
         "JANSKY_WEBAPP": webapp,
+        "JANSKY_SYMBOLS": webapp.symbols,
         "SECRET_KEY": webapp.secret_key,
         "DEBUG": webapp.debug,
         "ALLOWED_HOSTS": list(webapp.allowed_hosts),

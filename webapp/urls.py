@@ -13,6 +13,7 @@ from django.urls import include, path
 from webapp.accounts.urls import oidc_urlpatterns
 
 APP_URLS = [
+    ("symbols/", "webapp.symbols.urls"),
     ("api/tokens/", "webapp.tokens.urls"),
     ("api/", "webapp.api.urls"),
     ("report/", "webapp.report.urls"),

@@ -16,7 +16,7 @@ import stat
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from jansky.fileio import write_all
+from jansky.fileio import fsync_directory, write_all
 from jansky.storage import keys
 from jansky.storage.base import CrashNotFound, StorageError
 from jansky.storage.objects import ObjectCrashStorage
@@ -100,7 +100,7 @@ class FilesystemCrashStorage(ObjectCrashStorage):
                 folders.setdefault(os.path.dirname(path), key)
             for folder, key in folders.items():
                 try:
-                    _fsync_directory(folder)
+                    fsync_directory(folder)
                 except OSError as exc:
                     raise StorageError(f"{self.describe()}: cannot write {key}: {exc}") from exc
         finally:
@@ -238,13 +238,4 @@ def _make_folders(folder: Path) -> None:
         folder = folder.parent
     for created in reversed(missing):
         created.mkdir(exist_ok=True)
-        _fsync_directory(created.parent)
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make a rename in ``directory`` durable."""
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        fsync_directory(created.parent)

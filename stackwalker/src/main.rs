@@ -253,7 +253,10 @@ impl Server {
                 Ok(result) => {
                     let mut log = log.take();
                     log.extend_from_slice(result.stderr.unwrap_or_default().as_bytes());
-                    let header = answer(id, Outcome::Walked, result.exit_code, log.len());
+                    let header = Answer {
+                        symbols: Some(result.symbols),
+                        ..answer(id, Outcome::Walked, result.exit_code, log.len())
+                    };
                     protocol::encode_answer(&header, &log, &result.output)
                 }
                 Err(failure) => {
@@ -282,6 +285,7 @@ fn answer(id: u64, outcome: Outcome, exit_code: i32, log_len: usize) -> Answer {
         log_len,
         message: None,
         stats: None,
+        symbols: None,
     }
 }
 

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::symbols::SymbolSettings;
+use crate::symbols::{SourceCounts, SymbolSettings};
 
 /// The largest request accepted (header and raw crash); anything bigger is a broken client.
 pub const MAX_REQUEST_BYTES: u32 = 64 << 20;
@@ -86,6 +86,10 @@ pub struct Answer {
     pub message: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stats: Option<serde_json::Value>,
+    /// For a walk: where its modules' symbols came from (memory, local, cache, download,
+    /// missing), one count per module looked up.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub symbols: Option<SourceCounts>,
 }
 
 /// One frame read from the client: its header bytes and its body.
@@ -217,6 +221,7 @@ mod tests {
             log_len: 3,
             message: None,
             stats: None,
+            symbols: None,
         };
         let frame = encode_answer(&answer, b"log", b"{}");
         let payload_length = u32::from_le_bytes(frame[..4].try_into().unwrap()) as usize;

@@ -17,8 +17,9 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use breakpad_symbols::{
-    DebugInfoResult, FileError, FileKind, FillSymbolError, FrameSymbolizer, FrameWalker,
-    LocateSymbolsResult, Module, SymbolError, SymbolFile, SymbolStats, SymbolSupplier,
+    breakpad_sym_lookup, DebugInfoResult, FileError, FileKind, FillSymbolError, FrameSymbolizer,
+    FrameWalker, LocateSymbolsResult, Module, SymbolError, SymbolFile, SymbolStats,
+    SymbolSupplier,
 };
 use minidump_unwind::{http_symbol_supplier, simple_symbol_supplier, SymbolProvider};
 use serde::{Deserialize, Serialize};
@@ -70,6 +71,55 @@ impl SymbolSettings {
             self.tmp.clone().unwrap_or(temp),
             Duration::from_secs(self.download_timeout_secs),
         ))
+    }
+
+    /// Where the module's symbol file already was before a lookup: a local symbols path, the
+    /// on-disk cache (only searched when there are symbol servers), or neither.
+    fn on_disk(&self, module: &(dyn Module + Sync)) -> Option<Source> {
+        let relative = breakpad_sym_lookup(module)?.cache_rel;
+        if self.paths.iter().any(|path| path.join(&relative).is_file()) {
+            return Some(Source::Local);
+        }
+        let cache = self.cache.as_ref().filter(|_| !self.urls.is_empty())?;
+        cache.join(&relative).is_file().then_some(Source::Cache)
+    }
+}
+
+/// Where one walk got a module's symbols from, for the processor's hit and miss metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Parsed already, in this service's memory.
+    Memory,
+    /// A local symbols path (`--symbols-path`).
+    Local,
+    /// The on-disk symbols cache (`--symbols-cache`): downloaded by an earlier lookup.
+    Cache,
+    /// Downloaded from a symbol server now (a miss of the on-disk cache).
+    Download,
+    /// Found nowhere (or unusable).
+    Missing,
+}
+
+/// How many modules of one walk came from each [`Source`].
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceCounts {
+    pub memory: u64,
+    pub local: u64,
+    pub cache: u64,
+    pub download: u64,
+    pub missing: u64,
+}
+
+impl SourceCounts {
+    fn add(&mut self, source: Source) {
+        let counter = match source {
+            Source::Memory => &mut self.memory,
+            Source::Local => &mut self.local,
+            Source::Cache => &mut self.cache,
+            Source::Download => &mut self.download,
+            Source::Missing => &mut self.missing,
+        };
+        *counter += 1;
     }
 }
 
@@ -256,25 +306,35 @@ impl SymbolCache {
     }
 
     /// The module's symbols from memory, or located and parsed by `supplier` (once, however
-    /// many walks ask at the same time).
+    /// many walks ask at the same time), and where they came from for this caller (a walk that
+    /// waited for another's load got them from memory).
     async fn get(
         &self,
         settings: &SymbolSettings,
         module: &(dyn Module + Sync),
         supplier: &(dyn SymbolSupplier + Send + Sync),
-    ) -> Lookup {
+    ) -> (Lookup, Source) {
         let key = (settings.clone(), module_key(module));
         if let Some(hit) = self.cached(&key) {
-            return Ok(hit);
+            return (Ok(hit), Source::Memory);
         }
         let cell = lock(&self.loading).entry(key.clone()).or_default().clone();
+        let loaded_here = Mutex::new(None);
         let lookup = cell
             .get_or_init(|| async {
                 // Another walk may have finished this load since the first look.
                 if let Some(hit) = self.cached(&key) {
                     return Ok(hit);
                 }
-                self.load(key.clone(), module, supplier).await
+                let before = settings.on_disk(module);
+                let lookup = self.load(key.clone(), module, supplier).await;
+                let source = match (&lookup, before) {
+                    (Err(_), _) => Source::Missing,
+                    (Ok(_), Some(source)) => source,
+                    (Ok(_), None) => Source::Download,
+                };
+                *lock(&loaded_here) = Some(source);
+                lookup
             })
             .await
             .clone();
@@ -282,7 +342,10 @@ impl SymbolCache {
         if loading.get(&key).is_some_and(|current| Arc::ptr_eq(current, &cell)) {
             loading.remove(&key);
         }
-        lookup
+        drop(loading);
+        let waited = if lookup.is_ok() { Source::Memory } else { Source::Missing };
+        let source = lock(&loaded_here).unwrap_or(waited);
+        (lookup, source)
     }
 
     async fn load(
@@ -328,6 +391,7 @@ pub struct WalkSymbols {
     supplier: OnceLock<Supplier>,
     seen: Mutex<HashMap<ModuleKey, Arc<OnceCell<Lookup>>>>,
     stats: Mutex<HashMap<String, SymbolStats>>,
+    sources: Mutex<SourceCounts>,
 }
 
 impl WalkSymbols {
@@ -339,7 +403,13 @@ impl WalkSymbols {
             supplier: OnceLock::new(),
             seen: Mutex::default(),
             stats: Mutex::default(),
+            sources: Mutex::default(),
         }
+    }
+
+    /// Where this walk's modules got their symbols from, one count per module looked up.
+    pub fn sources(&self) -> SourceCounts {
+        lock(&self.sources).clone()
     }
 
     fn supplier(&self, settings: &SymbolSettings) -> &(dyn SymbolSupplier + Send + Sync) {
@@ -352,10 +422,11 @@ impl WalkSymbols {
         };
         let cell = lock(&self.seen).entry(module_key(module)).or_default().clone();
         cell.get_or_init(|| async {
-            let lookup = self
+            let (lookup, source) = self
                 .cache
                 .get(settings, module, self.supplier(settings))
                 .await;
+            lock(&self.sources).add(source);
             let name = leafname(module.code_file().as_ref()).to_string();
             lock(&self.stats).insert(name, stats_of(&lookup));
             lookup
@@ -455,6 +526,43 @@ mod tests {
         let stats = cache.stats();
         assert_eq!((stats.loads, stats.hits, stats.entries), (1, 2, 1));
         assert!(stats.bytes > 0);
+    }
+
+    #[tokio::test]
+    async fn each_walk_counts_where_its_modules_symbols_came_from() {
+        let directory = tempfile::tempdir().unwrap();
+        let settings = settings_with(directory.path(), "app", SYMBOLS);
+        let cache = Arc::new(SymbolCache::new(1 << 30));
+        let mut frame = breakpad_symbols::SimpleFrame::with_instruction(0x1004);
+        let first = WalkSymbols::new(cache.clone(), Some(settings.clone()));
+        first.fill_symbol(&module("app"), &mut frame).await.unwrap();
+        first.fill_symbol(&module("app"), &mut frame).await.unwrap(); // once per module
+        assert!(first.fill_symbol(&module("other"), &mut frame).await.is_err());
+        let counts = first.sources();
+        assert_eq!((counts.local, counts.missing, counts.memory), (1, 1, 0));
+        let second = WalkSymbols::new(cache, Some(settings));
+        second.fill_symbol(&module("app"), &mut frame).await.unwrap();
+        assert_eq!(second.sources(), SourceCounts { memory: 1, ..SourceCounts::default() });
+    }
+
+    #[tokio::test]
+    async fn a_file_in_the_on_disk_cache_is_a_cache_hit() {
+        let cache_dir = tempfile::tempdir().unwrap();
+        let settings = SymbolSettings {
+            // Nothing listens there: a lookup the cache cannot answer finds nothing.
+            urls: vec!["http://127.0.0.1:9/".to_string()],
+            paths: vec![],
+            cache: Some(cache_dir.path().to_path_buf()),
+            tmp: Some(cache_dir.path().to_path_buf()),
+            download_timeout_secs: 5,
+        };
+        settings_with(cache_dir.path(), "app", SYMBOLS);
+        let walk = WalkSymbols::new(Arc::new(SymbolCache::new(1 << 30)), Some(settings));
+        let mut frame = breakpad_symbols::SimpleFrame::with_instruction(0x1004);
+        walk.fill_symbol(&module("app"), &mut frame).await.unwrap();
+        assert!(walk.fill_symbol(&module("other"), &mut frame).await.is_err());
+        let counts = walk.sources();
+        assert_eq!((counts.cache, counts.missing, counts.download), (1, 1, 0));
     }
 
     #[tokio::test]

@@ -13,7 +13,7 @@ use minidump::Minidump;
 use minidump_processor::ProcessorOptions;
 use tracing::error;
 
-use crate::symbols::{SymbolCache, SymbolSettings, WalkSymbols};
+use crate::symbols::{SourceCounts, SymbolCache, SymbolSettings, WalkSymbols};
 
 /// What to walk and how (minidump-stackwalk's flags that matter to `--json`).
 pub struct WalkRequest {
@@ -60,6 +60,9 @@ pub struct WalkResult {
     pub exit_code: i32,
     pub output: Vec<u8>,
     pub stderr: Option<String>,
+    /// Where the walk's modules got their symbols from (not part of minidump-stackwalk's
+    /// output: the processor turns it into metrics).
+    pub symbols: SourceCounts,
 }
 
 /// Walk one minidump; log lines go to the walk's log through `tracing`.
@@ -86,7 +89,9 @@ pub async fn walk(request: WalkRequest, cache: Arc<SymbolCache>) -> WalkResult {
         }
     };
     let provider = WalkSymbols::new(cache, request.symbols);
-    match minidump_processor::process_minidump_with_options(&dump, &provider, options).await {
+    let result = match minidump_processor::process_minidump_with_options(&dump, &provider, options)
+        .await
+    {
         Ok(state) => {
             let mut output = Vec::with_capacity(64 << 10);
             match state.print_json(&mut output, request.pretty) {
@@ -94,6 +99,7 @@ pub async fn walk(request: WalkRequest, cache: Arc<SymbolCache>) -> WalkResult {
                     exit_code: 0,
                     output,
                     stderr: None,
+                    symbols: SourceCounts::default(),
                 },
                 // minidump-stackwalk's main prints this on stderr, outside its log format.
                 Err(err) => WalkResult {
@@ -106,6 +112,10 @@ pub async fn walk(request: WalkRequest, cache: Arc<SymbolCache>) -> WalkResult {
             error!("{} - Error processing dump: {}", err.name(), err);
             failed()
         }
+    };
+    WalkResult {
+        symbols: provider.sources(),
+        ..result
     }
 }
 
@@ -114,6 +124,7 @@ fn failed() -> WalkResult {
         exit_code: 1,
         output: Vec::new(),
         stderr: None,
+        symbols: SourceCounts::default(),
     }
 }
 

@@ -1,13 +1,15 @@
 """``Auth-Token`` authentication for the API.
 
-On an API path, a request with an ``Auth-Token`` header is made as the token's owner for this
-request only (no session is created), and its permissions are only those the token carries
-and the owner still holds, superusers included. Pages, the admin and the token pages
-themselves never accept tokens: a token cannot reach more than the API.
+On an API path, and on a symbol upload (``/symbols/upload``), a request with an ``Auth-Token``
+header is made as the token's owner for this request only (no session is created), and its
+permissions are only those the token carries and the owner still holds, superusers included.
+Pages, the admin and the token pages themselves never accept tokens: a token cannot reach
+more than the API.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
@@ -19,6 +21,8 @@ from webapp.tokens.models import find_token
 HEADER = "Auth-Token"
 API_PREFIX = "/api/"
 NOT_FOR_TOKENS = "/api/tokens/"
+# Symbol uploads and their JSON answers (not the upload pages).
+SYMBOL_UPLOAD = re.compile(r"^/symbols/upload(/\d+)?$")
 
 
 class TokenMiddleware:
@@ -43,4 +47,6 @@ class TokenMiddleware:
 
 
 def accepts_tokens(path: str) -> bool:
+    if SYMBOL_UPLOAD.match(path):
+        return True
     return path.startswith(API_PREFIX) and not path.startswith(NOT_FOR_TOKENS)

@@ -29,6 +29,7 @@ def test_catalogue():
         "CrashSignature",
         "CrashVerify",
         "MissingProcessedCrash",
+        "MissingSymbols",
         "NoOp",
         "ProcessedCrash",
         "RawCrash",

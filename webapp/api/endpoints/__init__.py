@@ -14,6 +14,7 @@ from webapp.api.endpoints.signatures import (
     SignaturesByBugs,
 )
 from webapp.api.endpoints.supersearch import SuperSearch, SuperSearchFields, SuperSearchUnredacted
+from webapp.api.endpoints.symbols import MissingSymbols
 
 ENDPOINTS: dict[str, Endpoint] = {
     endpoint.name: endpoint
@@ -22,6 +23,7 @@ ENDPOINTS: dict[str, Endpoint] = {
         CrashSignature(),
         CrashVerify(),
         MissingProcessedCrash(),
+        MissingSymbols(),
         NoOp(),
         ProcessedCrash(),
         RawCrash(),

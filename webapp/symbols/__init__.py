@@ -1,0 +1,1 @@
+"""Symbols: the symbol server (/symbols/), uploads and their history, missing symbols, healing."""
