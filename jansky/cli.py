@@ -24,6 +24,7 @@ COMMANDS = {
     "webapp": "webapp.command",
     "manage": "webapp.manage_command",
     "setup": "jansky.commands.setup",
+    "healthcheck": "jansky.commands.healthcheck",
     "services": "jansky.services.command",
     "signature": "processor.signature.command",
     "config": "jansky.commands.config",

@@ -37,6 +37,7 @@ DOCUMENTED_COMPONENTS = [
     "processor.cache_manager:SymbolsCacheConfig",
     "processor.signature.siglists:SignatureListsConfig",
     "webapp.config:WebappConfig",
+    "jansky.commands.run:RunConfig",
 ]
 
 
