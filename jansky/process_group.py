@@ -40,7 +40,7 @@ class ProcessGroup:
         self.colour = self.out.isatty() if colour is None else colour
         self.children: list[Child] = []
         self.width = 0
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entered when Ctrl-C lands inside say()
 
     def start(
         self,
