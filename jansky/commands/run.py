@@ -16,10 +16,11 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from everett import ConfigurationError
 from everett.manager import Option
 
 from jansky.commands.healthcheck import check_backends
@@ -185,9 +186,9 @@ def ensure_superuser(settings: RunSettings, env: Mapping[str, str]) -> str | Non
 
 def run(args: argparse.Namespace) -> int:
     try:
-        env = prepare_embedded_backends()
         settings = _with_arguments(load_run_settings(), args)
-    except ValueError as exc:
+        env = prepare_embedded_backends()
+    except (ValueError, ConfigurationError) as exc:
         print(f"jansky run: {exc}", file=sys.stderr)
         return 1
     if args.check:
@@ -216,7 +217,7 @@ def _with_arguments(settings: RunSettings, args: argparse.Namespace) -> RunSetti
 
 
 def serve(
-    parts: tuple[Component, ...], env: Mapping[str, str], settings: RunSettings, login: str
+    parts: Sequence[Component], env: Mapping[str, str], settings: RunSettings, login: str
 ) -> int:
     """Run the components until Ctrl-C, SIGTERM or one of them exiting; returns the exit code."""
     group = ProcessGroup()
@@ -226,7 +227,7 @@ def serve(
         for part in parts:
             argv = [sys.executable, "-m", "jansky.cli", *part.args]
             group.start(part.name, argv, env, [part.ready_line] if part.ready_line else [])
-        if _wait_until_ready(group, parts):
+        if wait_until_ready(group, parts):
             group.say(ready_banner(parts, settings, login, time.monotonic() - started))
         ended = group.wait_for_exit()
         group.say(f"{ended.name} exited; stopping the others")
@@ -250,16 +251,18 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _wait_until_ready(group: ProcessGroup, parts: tuple[Component, ...]) -> bool:
+def wait_until_ready(
+    group: ProcessGroup, parts: Sequence[Component], timeout: float = READY_TIMEOUT_SECONDS
+) -> bool:
     """Wait until every component is ready; False when one exits first or time runs out."""
     waiting = list(parts)
-    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    deadline = time.monotonic() + timeout
     while waiting:
         if group.exited() is not None:
             return False
         if time.monotonic() > deadline:
             names = ", ".join(part.name for part in waiting)
-            group.say(f"still not ready after {READY_TIMEOUT_SECONDS:g} s: {names}")
+            group.say(f"still not ready after {timeout:g} s: {names}")
             return False
         waiting = [part for part in waiting if not _is_ready(part, group)]
         time.sleep(0.2)
@@ -280,7 +283,7 @@ def _is_ready(part: Component, group: ProcessGroup) -> bool:
 
 
 def ready_banner(
-    parts: tuple[Component, ...], settings: RunSettings, login: str, seconds: float
+    parts: Sequence[Component], settings: RunSettings, login: str, seconds: float
 ) -> str:
     """What a newcomer needs once everything answers: where things are and what to try."""
     jansky = _command_path()

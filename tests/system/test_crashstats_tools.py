@@ -15,7 +15,6 @@ import io
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -34,7 +33,7 @@ from jansky.search.corpus import Corpus
 from jansky.search.sqlite.backend import SqliteSearch
 from jansky.storage import FilesystemCrashStorage
 from tests.processed_crashes import PROTECTED_MARK, process_shared_minidumps
-from tests.servers import ROOT
+from tests.servers import ROOT, free_port
 
 pytestmark = pytest.mark.system
 
@@ -51,12 +50,6 @@ RUNNER = (
     "sys.argv[0] = name\n"
     "sys.exit(scripts[name].load()())\n"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

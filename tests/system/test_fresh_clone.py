@@ -26,8 +26,7 @@ from typing import Any
 
 import pytest
 
-from tests.servers import ROOT, shared_testdata
-from tests.system.test_collector import free_port
+from tests.servers import ROOT, free_port, shared_testdata
 
 pytestmark = pytest.mark.system
 

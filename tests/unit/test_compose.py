@@ -11,6 +11,7 @@ import pytest
 from antenna.config import load_collector_settings
 from jansky.config import load_core_settings
 from processor.config import load_processor_settings
+from tests.compose_stack import Isolation, stack_services
 from tests.deployment import (
     CommandLineError,
     InterpolationError,
@@ -229,3 +230,42 @@ def test_interpolation_refuses_what_compose_refuses():
 def _seconds(duration: str) -> float:
     units = {"s": 1, "m": 60, "h": 3600}
     return float(duration[:-1]) * units[duration[-1]]
+
+
+def test_the_local_stack_runs_the_compose_commands_on_the_local_servers(tmp_path):
+    services_env = {
+        "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:9100",
+        "AWS_ENDPOINT_URL_SQS": "http://127.0.0.1:9324",
+        "SEARCH_URL": "opensearch+http://127.0.0.1:9201",
+        "ELASTICSEARCH_URL": "elasticsearch+http://127.0.0.1:9202",
+        "DATABASE_URL": "postgres://jansky:jansky@127.0.0.1:5433/jansky",
+    }
+    isolation = Isolation("abc")
+    services = stack_services(services_env, isolation, tmp_path)
+    compose = jansky_services(load_compose())
+    assert set(services) == set(compose)
+    for name, service in services.items():
+        original = compose[name]["command"]
+        args = list(service.component.args)
+        if service.url:  # the same command, on loopback at a free port
+            port = service.url.rpartition(":")[2]
+            assert args == [f"127.0.0.1:{port}" if "0.0.0.0" in arg else arg for arg in original]
+        else:
+            assert args == original
+        env = service.env
+        assert env["AWS_ENDPOINT_URL_S3"] == "http://127.0.0.1:9100"
+        assert env["SEARCH_URL"] == "opensearch+http://127.0.0.1:9201"
+        assert env["STORAGE_URL"] == "s3://jansky-crashes/jansky-stack-abc-"
+        assert env["QUEUE_URL"] == "sqs://?prefix=jansky-stack-abc-"
+        assert env["DATABASE_URL"] == "postgres://jansky:jansky@127.0.0.1:5433/jansky_stack_abc"
+        assert env["SEARCH_INDEX_TEMPLATE"] == "jansky-stack-abc-%Y%W"
+        assert env["DATA_DIR"] == str(tmp_path)
+        # Everything else is compose's own.
+        changed = {"STORAGE_URL", "QUEUE_URL", "DATABASE_URL", "SEARCH_URL", "DATA_DIR"}
+        changed |= {"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_SQS", "SEARCH_INDEX_TEMPLATE"}
+        original_env = environment_of(compose[name])
+        assert {key: env[key] for key in original_env if key not in changed} == {
+            key: value for key, value in original_env.items() if key not in changed
+        }
+    elasticsearch = stack_services(services_env, isolation, tmp_path, ELASTICSEARCH)
+    assert elasticsearch["processor"].env["SEARCH_URL"] == "elasticsearch+http://127.0.0.1:9202"
