@@ -58,3 +58,9 @@ def test_setup_stops_when_the_database_cannot_be_migrated(embedded, monkeypatch,
     assert "migrating the database postgres://jansky:***@127.0.0.1:9/jansky failed" in (
         capsys.readouterr().err
     )
+
+
+def test_run_refuses_a_port_that_is_not_a_number(embedded: Path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("RUN_WEBAPP_PORT", "eighty")
+    assert main(["run", "--check"]) == 1
+    assert "RUN_WEBAPP_PORT requires a value parseable by int" in capsys.readouterr().err
