@@ -21,6 +21,26 @@ $(STAMP): pyproject.toml requirements.lock
 
 venv: $(STAMP)  ## create .venv with the locked dependencies
 
+# Crash Stats' front end: npm ci from the lock, then esbuild (webapp/frontend/build.mjs) into
+# hashed files; make rebuilds only when a source changed. The pages need it to run or be tested.
+FRONTEND := webapp/frontend
+NODE_STAMP := $(FRONTEND)/node_modules/.installed
+ASSETS := $(FRONTEND)/dist/manifest.json
+# The folders too: adding or removing a file changes their time.
+ASSET_SOURCES := $(wildcard webapp/*/assets webapp/*/assets/*.js webapp/*/assets/*.css \
+	webapp/*/assets/*/*.js) $(FRONTEND)/build.mjs
+.PHONY: assets
+run test test-unit: assets
+
+$(NODE_STAMP): $(FRONTEND)/package.json $(FRONTEND)/package-lock.json
+	cd $(FRONTEND) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(ASSETS): $(NODE_STAMP) $(ASSET_SOURCES)
+	cd $(FRONTEND) && node build.mjs
+
+assets: $(ASSETS)  ## build Crash Stats' JavaScript and CSS (npm ci, esbuild) into webapp/frontend/dist
+
 provision:  ## install the real servers and native tools into ~/.cache/jansky
 	bin/provision
 
@@ -59,4 +79,4 @@ bench: venv services  ## run every benchmark under bench/ and print the figures
 
 clean:  ## remove the virtualenv and local data (keeps ~/.cache/jansky)
 	-$(BIN)/jansky services stop
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var $(FRONTEND)/node_modules $(FRONTEND)/dist

@@ -47,7 +47,8 @@ sys.path.insert(0, str(ROOT))
 from antenna.client import EncodedReport, encode_report, post_report  # noqa: E402
 from jansky.process_group import ProcessGroup  # noqa: E402
 from tests.compose_stack import running_stack  # noqa: E402
-from tests.servers import free_port, read_services_env  # noqa: E402
+from tests.live import free_port  # noqa: E402
+from tests.servers import read_services_env  # noqa: E402
 
 TESTDATA = Path(os.environ.get("JANSKY_TESTDATA_DIR", ROOT.parent / "shared" / "testdata"))
 DUMPS = ("test.dmp", "linux-mini.dmp", "simple-crashpad.dmp", "pipeline-inlines-macos-segv.dmp")

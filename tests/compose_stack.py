@@ -24,7 +24,7 @@ import psycopg
 from jansky.commands.run import Component, wait_until_ready
 from jansky.process_group import ProcessGroup
 from tests.deployment import environment_of, jansky_services, load_compose, parse_jansky
-from tests.servers import free_port
+from tests.live import free_port
 
 SERVERS = ("collector", "processor", "webapp")
 STARTUP_SECONDS = 120.0

@@ -73,13 +73,6 @@ def read_services_env(path: Path = SERVICES_ENV) -> dict[str, str]:
     return env
 
 
-def free_port() -> int:
-    """A loopback TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def is_listening(url: str, timeout: float = 1.0) -> bool:
     """Whether something accepts TCP connections at the host and port of ``url``."""
     parts = urlsplit(url)

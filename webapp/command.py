@@ -85,6 +85,15 @@ def run(args: argparse.Namespace) -> int:
     except (WebappConfigurationError, ValueError) as exc:
         print(f"jansky webapp: {exc}", file=sys.stderr)
         return 2
+    from webapp.crashstats.assets import DIST_DIR
+
+    if not (DIST_DIR / "manifest.json").exists():
+        print(
+            f"jansky webapp: the front end is not built ({DIST_DIR} is missing); run `make assets`"
+            " (npm ci and the esbuild bundle) in the source tree first",
+            file=sys.stderr,
+        )
+        return 2
     problem = prepare_database(settings)
     if problem:
         print(f"jansky webapp: {problem}", file=sys.stderr)

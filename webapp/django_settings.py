@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from webapp.config import WebappSettings
+from webapp.crashstats.assets import DIST_DIR, IMMUTABLE_PATTERN, STATIC_PREFIX
 from webapp.database import database_settings
 
 DJANGO_APPS = [
@@ -27,6 +28,12 @@ JANSKY_APPS = [
     "webapp.accounts",
     "webapp.tokens",
     "webapp.api",
+    "webapp.report",
+    "webapp.signature",
+    "webapp.topcrashers",
+    "webapp.supersearch",
+    "webapp.documentation",
+    "webapp.profile",
 ]
 ONE_YEAR = 365 * 24 * 3600
 RATELIMIT_CACHE = "ratelimit"
@@ -59,6 +66,7 @@ def build_settings(webapp: WebappSettings) -> dict[str, Any]:
                         "django.contrib.auth.context_processors.auth",
                         "django.contrib.messages.context_processors.messages",
                         "webapp.crashstats.context_processors.access",
+                        "webapp.crashstats.context_processors.chrome",
                     ]
                 },
             }
@@ -82,6 +90,11 @@ def build_settings(webapp: WebappSettings) -> dict[str, Any]:
         "STATIC_URL": "/static/",
         # whitenoise serves the apps' static files where they are: no collectstatic step.
         "WHITENOISE_USE_FINDERS": True,
+        # The front end built by `make assets`, with content hashes in the file names.
+        "STATICFILES_DIRS": [(STATIC_PREFIX, str(DIST_DIR))],
+        "WHITENOISE_IMMUTABLE_FILE_TEST": IMMUTABLE_PATTERN,
+        # In debug mode, files rebuilt while the server runs are found without a restart.
+        "WHITENOISE_AUTOREFRESH": webapp.debug,
         "LOGIN_URL": "/login/",
         "LOGIN_REDIRECT_URL": "/",
         "LOGOUT_REDIRECT_URL": "/",
@@ -99,6 +112,7 @@ def build_settings(webapp: WebappSettings) -> dict[str, Any]:
 def _middleware() -> list[str]:
     return [
         "django.middleware.security.SecurityMiddleware",
+        "webapp.crashstats.csp.ContentSecurityPolicyMiddleware",
         "whitenoise.middleware.WhiteNoiseMiddleware",
         "webapp.crashstats.middleware.ClientAddressMiddleware",
         "corsheaders.middleware.CorsMiddleware",

@@ -15,6 +15,12 @@ from webapp.accounts.urls import oidc_urlpatterns
 APP_URLS = [
     ("api/tokens/", "webapp.tokens.urls"),
     ("api/", "webapp.api.urls"),
+    ("report/", "webapp.report.urls"),
+    ("signature/", "webapp.signature.urls"),
+    ("topcrashers/", "webapp.topcrashers.urls"),
+    ("search/", "webapp.supersearch.urls"),
+    ("documentation/", "webapp.documentation.urls"),
+    ("profile/", "webapp.profile.urls"),
     ("", "webapp.accounts.urls"),
     ("", "webapp.crashstats.urls"),
 ]
@@ -23,6 +29,7 @@ urlpatterns = [
     path("siteadmin/", admin.site.urls),
     *(path(prefix, include(module)) for prefix, module in APP_URLS),
 ]
+handler400 = "webapp.crashstats.views.bad_request"
 handler404 = "webapp.crashstats.views.not_found"
 handler500 = "webapp.crashstats.views.server_error"
 

@@ -13,6 +13,7 @@ import http.client
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -30,7 +31,7 @@ from jansky.queue import open_queue
 from jansky.queue.base import STANDARD, CrashQueue
 from jansky.storage import open_storage
 from jansky.storage.base import CrashStorage
-from tests.servers import ROOT, free_port, missing, server_env, shared_testdata
+from tests.servers import ROOT, missing, server_env, shared_testdata
 
 pytestmark = pytest.mark.system
 
@@ -45,6 +46,12 @@ def minidump_dir() -> Path:
     if not any(directory.glob("*.dmp")):
         missing(f"no minidumps in {directory} (set JANSKY_TESTDATA_DIR to the shared test data)")
     return directory
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 @dataclass

@@ -17,8 +17,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,8 +30,9 @@ from jansky.schemas import ANONYMOUS, VIEW_PII
 from jansky.search.corpus import Corpus
 from jansky.search.sqlite.backend import SqliteSearch
 from jansky.storage import FilesystemCrashStorage
+from tests.live import free_port, run_jansky, wait_until_serving
 from tests.processed_crashes import PROTECTED_MARK, process_shared_minidumps
-from tests.servers import ROOT, free_port
+from tests.servers import ROOT
 
 pytestmark = pytest.mark.system
 
@@ -87,34 +86,6 @@ class Site:
         )
 
 
-def jansky(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "jansky.cli", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
-def wait_until_serving(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"jansky webapp exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/__lbheartbeat__", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    pytest.fail(f"jansky webapp did not answer in {STARTUP_SECONDS} s:\n{log.read_text()}")
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     data_dir = tmp_path_factory.mktemp("crashstats-tools")
@@ -135,8 +106,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         "WEBAPP_RATELIMIT_ANONYMOUS": "600/m",
         "DJANGO_SUPERUSER_PASSWORD": "a-password-for-the-tests",
     }
-    jansky(env, "manage", "migrate", "--verbosity=0")
-    jansky(
+    run_jansky(env, "manage", "migrate", "--verbosity=0")
+    run_jansky(
         env,
         "manage",
         "createsuperuser",
@@ -144,11 +115,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         "--username=admin",
         "--email=admin@example.com",
     )
-    pii = jansky(
+    pii = run_jansky(
         env, "manage", "createtoken", "admin", "--permission=view_pii", "--permission=view_rawdump"
     ).strip()
-    reprocess = jansky(env, "manage", "createtoken", "admin", "--permission=reprocess_crashes")
-    plain = jansky(env, "manage", "createtoken", "admin").strip()
+    reprocess = run_jansky(env, "manage", "createtoken", "admin", "--permission=reprocess_crashes")
+    plain = run_jansky(env, "manage", "createtoken", "admin").strip()
     port = free_port()
     log = data_dir / "webapp.log"
     with log.open("wb") as output:
@@ -170,7 +141,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_serving(url, process, log)
+        wait_until_serving(f"{url}/__lbheartbeat__", process, log, STARTUP_SECONDS)
         yield Site(url, data_dir, env, processed, pii, reprocess.strip(), plain)
     finally:
         os.killpg(process.pid, signal.SIGTERM)

@@ -26,7 +26,8 @@ from typing import Any
 
 import pytest
 
-from tests.servers import ROOT, free_port, shared_testdata
+from tests.live import free_port
+from tests.servers import ROOT, shared_testdata
 
 pytestmark = pytest.mark.system
 

@@ -7,6 +7,7 @@ from webapp.crashstats.models import (
     Platform,
     ProductVersion,
     Signature,
+    StatusMessage,
 )
 
 admin.site.site_header = "Crash Stats administration"
@@ -48,3 +49,9 @@ class ProductVersionAdmin(admin.ModelAdmin):
     list_display = ("product_name", "release_channel", "version_string", "build_id")
     list_filter = ("product_name", "release_channel")
     search_fields = ("version_string", "build_id")
+
+
+@admin.register(StatusMessage)
+class StatusMessageAdmin(admin.ModelAdmin):
+    list_display = ("message", "severity", "enabled", "created_at")
+    list_filter = ("severity", "enabled")

@@ -120,3 +120,20 @@ class ProductVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_name} {self.version_string} ({self.release_channel})"
+
+
+class StatusMessage(models.Model):
+    """A banner every page shows while enabled (an outage, a migration, a known problem)."""
+
+    SEVERITIES = [("info", "Info"), ("warning", "Warning"), ("critical", "Critical")]
+
+    message = models.TextField(help_text='Plain text; "bug 1234567" becomes a link.')
+    severity = models.CharField(max_length=20, choices=SEVERITIES, default="info")
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.severity}: {self.message[:60]}"

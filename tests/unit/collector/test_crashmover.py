@@ -114,10 +114,12 @@ class GatedStorage(MemoryStorage):
 
     def __init__(self) -> None:
         super().__init__()
+        self.entered = threading.Event()
         self.release = threading.Event()
         self.finished = threading.Event()
 
     def save_raw_crash(self, crash_id, raw_crash, dumps, cancel=None):
+        self.entered.set()
         try:
             self.release.wait(10)
             super().save_raw_crash(crash_id, raw_crash, dumps, cancel)
@@ -129,9 +131,10 @@ def test_an_abandoned_save_stops_before_the_raw_crash(caplog):
     """A save given up at the deadline used to run on and leave a crash stored, never queued."""
     storage = GatedStorage()
     crash_id = create_crash_id()
-    crash_mover = CrashMover(storage, MemoryQueue(), max_attempts=1, budget_seconds=0.2)
+    crash_mover = CrashMover(storage, MemoryQueue(), max_attempts=1, budget_seconds=2)
     with pytest.raises(SaveFailed, match="budget"):
         crash_mover.handle(crash_id, RAW, DUMPS)
+    assert storage.entered.is_set()  # it was running, not cancelled before it started
     storage.release.set()
     assert storage.finished.wait(10)
     assert crash_id not in storage.raw  # never complete: nothing for anyone to find
@@ -145,7 +148,7 @@ def test_a_save_that_finishes_after_it_was_abandoned_is_logged_with_its_id(caplo
 
     storage = LateStorage()
     crash_id = create_crash_id()
-    crash_mover = CrashMover(storage, MemoryQueue(), max_attempts=1, budget_seconds=0.2)
+    crash_mover = CrashMover(storage, MemoryQueue(), max_attempts=1, budget_seconds=2)
     with MetricsMock() as metrics:
         with pytest.raises(SaveFailed):
             crash_mover.handle(crash_id, RAW, DUMPS)

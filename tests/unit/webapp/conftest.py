@@ -5,17 +5,37 @@ permission, and API tokens."""
 from __future__ import annotations
 
 import dataclasses
+import subprocess
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group, Permission, User
-from django.core.cache import caches
+from django.core.cache import cache, caches
 from django.test import Client
 
+from tests.servers import ROOT
 from webapp.crashstats import backends
 from webapp.crashstats.permissions import APP_LABEL
 from webapp.tokens.models import create_token
+
+
+@pytest.fixture(scope="session", autouse=True)
+def built_assets() -> None:
+    """Pages load the built front end: `make assets` (seconds when it is up to date)."""
+    result = subprocess.run(
+        ["make", "-s", "assets"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        pytest.fail(f"`make assets` failed:\n{result.stdout}{result.stderr}", pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache() -> Iterator[None]:
+    """Products, status banners and the like are cached per process: not across tests."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @dataclasses.dataclass

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 import json
 from typing import Any
 
-from processor.signature.generator import SignatureGenerator
 from webapp.api.declarations import Call, Endpoint, Param
 from webapp.api.errors import ApiError
 from webapp.crashstats.models import BugAssociation, Signature
+from webapp.crashstats.signatures import signature_generator
 
 MAX_JOBS = 100
 BUG_HITS_EXAMPLE = {"hits": [{"id": 1234567, "signature": "OOM | small"}], "total": 1}
@@ -119,9 +118,3 @@ class CrashSignature(Endpoint):
                 {"signature": result.signature, "notes": result.notes, "extra": result.extra}
             )
         return {"results": results}
-
-
-@functools.cache
-def signature_generator() -> SignatureGenerator:
-    """One generator per process: loading the signature lists takes a while."""
-    return SignatureGenerator()

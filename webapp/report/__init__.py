@@ -1,0 +1,1 @@
+"""The crash report page ``/report/index/<crash id>``, its pending page and reprocessing."""

@@ -1,0 +1,1 @@
+"""The signature report: one signature's crashes summarized, aggregated, listed and graphed."""

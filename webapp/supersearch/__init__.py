@@ -1,0 +1,1 @@
+"""Super Search pages: the search form with its field builder, results, facets, quick search."""
