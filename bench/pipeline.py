@@ -4,7 +4,7 @@ Two shapes, side by side in one run:
 
 - embedded: `jansky run` (files and SQLite) in a temporary DATA_DIR, as `make run` starts it;
 - production: docker-compose.yml's setup, collector, processor and webapp, each started with its
-  compose command and environment (tests/compose_stack.py) against the MinIO, ElasticMQ,
+  compose command and environment (tests/stacks.py) against the MinIO, ElasticMQ,
   OpenSearch and PostgreSQL of `make services`.
 
 The crashes are the shared test minidumps (rust-minidump's, symbolicated from their symbols),
@@ -40,15 +40,14 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from antenna.client import EncodedReport, encode_report, post_report  # noqa: E402
-from jansky.process_group import ProcessGroup  # noqa: E402
-from tests.compose_stack import running_stack  # noqa: E402
-from tests.live import free_port  # noqa: E402
 from tests.servers import read_services_env  # noqa: E402
+from tests.stacks import Stack, compose_stack, embedded_stack  # noqa: E402
 
 TESTDATA = Path(os.environ.get("JANSKY_TESTDATA_DIR", ROOT.parent / "shared" / "testdata"))
 DUMPS = ("test.dmp", "linux-mini.dmp", "simple-crashpad.dmp", "pipeline-inlines-macos-segv.dmp")
@@ -193,41 +192,18 @@ def bench_env() -> dict[str, str]:
 
 
 @contextmanager
-def embedded(work: Path, log) -> Iterator[tuple[str, str]]:
-    """`jansky run` with its own DATA_DIR and ports."""
-    collector_port, webapp_port = free_port(), free_port()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.endswith("_URL") and key != "DJANGO_SETTINGS_MODULE"
-    }
-    env.update(
-        bench_env(),
-        DATA_DIR=str(work),
-        RUN_COLLECTOR_PORT=str(collector_port),
-        RUN_WEBAPP_PORT=str(webapp_port),
-    )
-    group = ProcessGroup(log, colour=False)
-    jansky = str(Path(sys.executable).with_name("jansky"))
-    child = group.start("run", [jansky, "run"], env, ["Jansky is ready"])
-    try:
-        deadline = time.monotonic() + 180
-        while "Jansky is ready" not in child.lines_seen:
-            if group.exited() or time.monotonic() > deadline:
-                sys.exit(f"jansky run did not get ready; see {log.name}")
-            time.sleep(0.2)
-        yield f"http://127.0.0.1:{collector_port}", f"http://127.0.0.1:{webapp_port}"
-    finally:
-        group.stop(grace_seconds=90)
+def embedded(work: Path, log: TextIO) -> Iterator[Stack]:
+    with embedded_stack(work, log, bench_env()) as stack:
+        yield stack
 
 
 @contextmanager
-def production(work: Path, log) -> Iterator[tuple[str, str]]:
+def production(work: Path, log: TextIO) -> Iterator[Stack]:
     services_env = read_services_env()
     if not services_env:
         sys.exit("no var/services.env: run `make services` first")
-    with running_stack(services_env, work, log, extra_env=bench_env()) as stack:
-        yield stack.collector, stack.webapp
+    with compose_stack(services_env, work, log, extra_env=bench_env()) as stack:
+        yield stack
 
 
 SHAPES = {"embedded": embedded, "production": production}
@@ -255,7 +231,8 @@ def main() -> None:
             for shape in shapes:
                 folder = work / f"{shape}-{round_number}"
                 folder.mkdir()
-                with (folder / "output.log").open("w") as log, SHAPES[shape](folder, log) as urls:
+                with (folder / "output.log").open("w") as log, SHAPES[shape](folder, log) as stack:
+                    urls = stack.collector, stack.webapp
                     run_round(*urls, WARM_UP, 1)
                     burst = run_round(*urls, args.crashes, args.clients)
                     paced_rate = searchable_rate(burst) / 2

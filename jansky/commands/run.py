@@ -36,6 +36,9 @@ EXAMPLES = """\
 """
 
 READY_TIMEOUT_SECONDS = 180.0
+# What the processor logs once it pulls from the queues (it serves no HTTP to ask).
+PROCESSOR_READY_LINE = "processor started"
+READY_BANNER = "Jansky is ready"
 
 
 class RunConfig:
@@ -124,7 +127,7 @@ def components(settings: RunSettings) -> tuple[Component, ...]:
             "processor",
             ("processor",),
             "walks the minidumps, signs and indexes each crash (jansky search finds it)",
-            ready_line="processor started",
+            ready_line=PROCESSOR_READY_LINE,
         ),
         Component(
             "webapp",
@@ -289,7 +292,7 @@ def ready_banner(
     jansky = _command_path()
     lines = [
         "",
-        f"Jansky is ready ({seconds:.1f} s):",
+        f"{READY_BANNER} ({seconds:.1f} s):",
         *(f"  {part.name:<10} {part.summary}" for part in parts),
         f"  {login}",
         f"  Try: {jansky} submit {settings.collector_url}/submit crash.dmp "

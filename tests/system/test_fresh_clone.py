@@ -1,5 +1,6 @@
 """The fresh-machine check: `make run` in a clean clone reaches "ready", accepts a crash, and the
-crash reaches Crash Stats; the printed superuser can log in; Ctrl-C stops everything.
+crash reaches Crash Stats (its API and its report page); the printed superuser can log in; Ctrl-C
+stops everything.
 
 The clone is of this work tree's HEAD (what CI checks out), with no virtualenv and no data: `make
 run` creates `.venv` from the lock and provisions what it needs (the provisioned cache, like a CI
@@ -8,6 +9,7 @@ machine's, is reused). DATA_DIR is a temporary directory and the ports are free 
 
 from __future__ import annotations
 
+import html
 import http.cookiejar
 import json
 import os
@@ -26,6 +28,7 @@ from typing import Any
 
 import pytest
 
+from jansky.commands.run import READY_BANNER
 from tests.live import free_port
 from tests.servers import ROOT, shared_testdata
 
@@ -34,7 +37,6 @@ pytestmark = pytest.mark.system
 # Creating the virtualenv from the lock is most of it, on a busy two-core machine.
 READY_SECONDS = 1500.0
 PROCESSED_SECONDS = 120.0
-READY = "Jansky is ready"
 # What a child of the parent test run must not inherit: its settings come from `make run`.
 INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "JANSKY_CACHE_DIR", "CI", "PIP_INDEX_URL")
 
@@ -112,7 +114,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     )
     threading.Thread(target=state.gather, daemon=True).start()
     try:
-        state.wait_for(READY, READY_SECONDS)
+        state.wait_for(READY_BANNER, READY_SECONDS)
         yield state
     finally:
         if process.poll() is None:
@@ -134,6 +136,7 @@ def api(url: str, opener: urllib.request.OpenerDirector | None = None) -> tuple[
 
 
 def test_make_run_accepts_a_crash_that_reaches_crash_stats(run):
+    """Searchable, in the API and on its report page, under the same signature."""
     dump = shared_testdata("rust-minidump") / "linux-mini.dmp"
     submit = subprocess.run(
         [
@@ -179,6 +182,10 @@ def test_make_run_accepts_a_crash_that_reaches_crash_stats(run):
     query = urllib.parse.urlencode({"signature": f"={signature}", "_columns": "uuid"})
     status, same = api(f"{run.webapp}/api/SuperSearch/?{query}")
     assert status == 200 and crash_id in [hit["uuid"] for hit in same["hits"]]
+
+    with urllib.request.urlopen(f"{run.webapp}/report/index/{crash_id}", timeout=30) as response:
+        page = response.read().decode()
+    assert html.escape(signature) in page and crash_id in page
 
 
 def test_the_printed_superuser_can_log_in(run):

@@ -11,7 +11,6 @@ import pytest
 from antenna.config import load_collector_settings
 from jansky.config import load_core_settings
 from processor.config import load_processor_settings
-from tests.compose_stack import Isolation, stack_services
 from tests.deployment import (
     CommandLineError,
     InterpolationError,
@@ -26,6 +25,7 @@ from tests.deployment import (
     provision_pins,
     variable_problems,
 )
+from tests.stacks import Isolation, stack_services
 from webapp.config import load_webapp_settings
 
 ELASTICSEARCH = {"SEARCH_URL": "elasticsearch+http://elasticsearch:9200"}

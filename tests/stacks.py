@@ -1,14 +1,17 @@
-"""docker-compose.yml's Jansky services run as local processes against the local real servers.
+"""Whole Jansky stacks as local processes: docker-compose.yml's services on the local real
+servers, and `jansky run` on the embedded default.
 
-Each service runs its compose command with its compose environment. What changes, and only that:
-the backends' host names point at the servers `make services` started (`var/services.env`);
-every run gets a bucket prefix, queue prefix, index name and PostgreSQL database of its own
-(other developers test against the same servers); servers bind loopback on a free port instead
-of `0.0.0.0`; and `DATA_DIR` is a temporary folder instead of the image's `/app/var`.
+Compose: each service runs its compose command with its compose environment. What changes, and
+only that: the backends' host names point at the servers `make services` started
+(`var/services.env`); every run gets a bucket prefix, queue prefix, index name and PostgreSQL
+database of its own (other developers test against the same servers); servers bind loopback on a
+free port instead of `0.0.0.0`; and `DATA_DIR` is a temporary folder instead of the image's
+`/app/var`. Extra variables a caller adds (say, `SYMBOLS_PATHS`) are on top.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import uuid
@@ -21,14 +24,18 @@ from urllib.parse import urlsplit
 
 import psycopg
 
-from jansky.commands.run import Component, wait_until_ready
+from jansky.commands.run import (
+    PROCESSOR_READY_LINE,
+    READY_BANNER,
+    Component,
+    wait_until_ready,
+)
 from jansky.process_group import ProcessGroup
 from tests.deployment import environment_of, jansky_services, load_compose, parse_jansky
 from tests.live import free_port
 
-SERVERS = ("collector", "processor", "webapp")
-STARTUP_SECONDS = 120.0
-PROCESSOR_READY = "processor started"
+SETUP = "setup"
+STARTUP_SECONDS = 180.0
 # The variable of var/services.env whose URL says where each compose backend runs locally.
 LOCAL_ENDPOINTS = {
     "minio": "AWS_ENDPOINT_URL_S3",
@@ -120,7 +127,7 @@ def stack_services(
             tuple(args),
             f"compose service {name}",
             ready_url=f"{url}/__lbheartbeat__" if url else "",
-            ready_line="" if url or name == "setup" else PROCESSOR_READY,
+            ready_line=PROCESSOR_READY_LINE if args[0] == "processor" else "",
         )
         services[name] = StackService(component, env, url)
     return services
@@ -136,18 +143,12 @@ def drop_database(services_env: Mapping[str, str], name: str) -> None:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@dataclass
-class RunningStack:
-    services: dict[str, StackService]
-    group: ProcessGroup
+@dataclass(frozen=True)
+class Stack:
+    """Where a running stack takes crash reports and serves Crash Stats."""
 
-    @property
-    def collector(self) -> str:
-        return self.services["collector"].url
-
-    @property
-    def webapp(self) -> str:
-        return self.services["webapp"].url
+    collector: str
+    webapp: str
 
 
 def start(group: ProcessGroup, service: StackService) -> None:
@@ -157,30 +158,60 @@ def start(group: ProcessGroup, service: StackService) -> None:
 
 
 @contextmanager
-def running_stack(
+def compose_stack(
     services_env: Mapping[str, str],
     data_dir: Path,
     log: TextIO,
     compose_env: Mapping[str, str] | None = None,
     extra_env: Mapping[str, str] | None = None,
-) -> Iterator[RunningStack]:
-    """Run setup to completion, then the servers, as compose would; stop them at the end."""
+) -> Iterator[Stack]:
+    """Run setup to completion, then every other service, as compose would; stop them at the
+    end and drop the run's database."""
     isolation = Isolation()
     services = stack_services(services_env, isolation, data_dir, compose_env, extra_env)
     create_database(services_env, isolation.database)
     setup, group = ProcessGroup(log, colour=False), ProcessGroup(log, colour=False)
     try:
-        start(setup, services["setup"])
+        start(setup, services[SETUP])
         ended = setup.wait_for_exit()
         setup.stop()
         if ended.process.returncode != 0:
             raise RuntimeError(f"jansky setup exited with {ended.process.returncode}")
-        servers = [services[name] for name in SERVERS]
+        servers = [service for name, service in services.items() if name != SETUP]
         for service in servers:
             start(group, service)
         if not wait_until_ready(group, [service.component for service in servers], STARTUP_SECONDS):
-            raise RuntimeError("the servers did not all start; their output is in the log")
-        yield RunningStack(services, group)
+            raise RuntimeError(f"the services did not all start; their output is in {log.name}")
+        yield Stack(services["collector"].url, services["webapp"].url)
     finally:
         group.stop()
         drop_database(services_env, isolation.database)
+
+
+@contextmanager
+def embedded_stack(
+    data_dir: Path, log: TextIO, extra_env: Mapping[str, str] | None = None
+) -> Iterator[Stack]:
+    """`jansky run` as `make run` starts it, with its own DATA_DIR and ports; the environment of
+    this process minus any backend URL (the embedded default) and Django settings module."""
+    collector_port, webapp_port = free_port(), free_port()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.endswith("_URL") and key != "DJANGO_SETTINGS_MODULE"
+    }
+    env.update(
+        extra_env or {},
+        DATA_DIR=str(data_dir),
+        RUN_COLLECTOR_PORT=str(collector_port),
+        RUN_WEBAPP_PORT=str(webapp_port),
+    )
+    group = ProcessGroup(log, colour=False)
+    run = Component("run", ("run",), "jansky run", ready_line=READY_BANNER)
+    start(group, StackService(run, env))
+    try:
+        if not wait_until_ready(group, [run], STARTUP_SECONDS):
+            raise RuntimeError(f"jansky run did not get ready; its output is in {log.name}")
+        yield Stack(f"http://127.0.0.1:{collector_port}", f"http://127.0.0.1:{webapp_port}")
+    finally:
+        group.stop(grace_seconds=90)
