@@ -1,9 +1,8 @@
 """Child processes run in the foreground together, with one log stream labelled by process.
 
 Each child gets a process group of its own, so a Ctrl-C in the terminal reaches only the parent,
-which then stops the children one by one, each with its own graceful signal (gunicorn and the
-processor finish what they hold on SIGTERM), and kills what is left of a group that outstays
-the grace period.
+which then stops the children: each gets SIGTERM, its graceful signal (gunicorn and the processor
+finish what they hold), and what is left of a child's group after the grace period is killed.
 """
 
 from __future__ import annotations

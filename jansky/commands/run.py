@@ -17,7 +17,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from everett import ConfigurationError
@@ -209,13 +209,11 @@ def run(args: argparse.Namespace) -> int:
 
 def _with_arguments(settings: RunSettings, args: argparse.Namespace) -> RunSettings:
     """The command line wins over the environment."""
-    return RunSettings(
+    return replace(
+        settings,
         host=args.host or settings.host,
         collector_port=args.collector_port or settings.collector_port,
         webapp_port=args.webapp_port or settings.webapp_port,
-        admin_username=settings.admin_username,
-        admin_email=settings.admin_email,
-        admin_password=settings.admin_password,
     )
 
 

@@ -62,9 +62,8 @@ def migrate_database(env: Mapping[str, str] | None = None) -> bool:
     """Apply Crash Stats' migrations to ``DATABASE_URL``, in a child process (Django's settings
     are made once per process, from that process's environment); Django prints any error."""
     command = [sys.executable, "-m", "jansky.cli", "manage", "migrate", "--no-input", "-v", "0"]
-    return (
-        subprocess.run(command, env=None if env is None else dict(env), check=False).returncode == 0
-    )
+    done = subprocess.run(command, env=None if env is None else dict(env), check=False)
+    return done.returncode == 0
 
 
 def without_password(url: str) -> str:
