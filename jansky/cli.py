@@ -25,6 +25,7 @@ COMMANDS = {
     "manage": "webapp.manage_command",
     "cron": "cronrun.command",
     "setup": "jansky.commands.setup",
+    "healthcheck": "jansky.commands.healthcheck",
     "services": "jansky.services.command",
     "signature": "processor.signature.command",
     "symbols": "jansky.symbols.command",

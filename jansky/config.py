@@ -40,6 +40,7 @@ DOCUMENTED_COMPONENTS = [
     "cronrun.config:CronConfig",
     "cronrun.config:CronJobsConfig",
     "jansky.symbols.settings:SymbolsConfig",
+    "jansky.commands.run:RunConfig",
 ]
 
 
