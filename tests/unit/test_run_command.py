@@ -40,7 +40,7 @@ def test_the_environment_and_then_the_command_line_choose_the_ports():
 def test_components_are_jansky_commands_on_the_chosen_ports():
     settings = RunSettings("127.0.0.1", 9800, 9000, "admin", "", "")
     parts = {part.name: part for part in components(settings)}
-    assert set(parts) == {"collector", "processor", "webapp"}
+    assert set(parts) == {"collector", "processor", "webapp", "cron"}
     for part in parts.values():
         assert parse_jansky(part.args).command == part.name
     assert parts["collector"].args[-1] == "127.0.0.1:9800"

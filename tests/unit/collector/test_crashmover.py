@@ -138,7 +138,7 @@ def test_an_abandoned_save_stops_before_the_raw_crash(caplog):
     storage.release.set()
     assert storage.finished.wait(10)
     assert crash_id not in storage.raw  # never complete: nothing for anyone to find
-    assert "stored_not_queued" not in caplog.text
+    assert f"crash_id={crash_id} event=stored_not_queued" not in caplog.text
 
 
 def test_a_save_that_finishes_after_it_was_abandoned_is_logged_with_its_id(caplog):
