@@ -266,5 +266,8 @@ def test_the_local_stack_runs_the_compose_commands_on_the_local_servers(tmp_path
         assert {key: env[key] for key in original_env if key not in changed} == {
             key: value for key, value in original_env.items() if key not in changed
         }
+    # Services that serve no HTTP are waited for as `jansky run` waits for them.
+    assert services["processor"].component.ready_line == "processor started"
+    assert services["cron"].component.ready_line == "cron loop started"
     elasticsearch = stack_services(services_env, isolation, tmp_path, ELASTICSEARCH)
     assert elasticsearch["processor"].env["SEARCH_URL"] == "elasticsearch+http://127.0.0.1:9202"
