@@ -15,6 +15,7 @@ from types import ModuleType
 # Subcommand name -> module implementing it, in the order `jansky --help` lists them.
 COMMANDS = {
     "run": "jansky.commands.run",
+    "demo": "jansky.commands.demo",
     "collector": "antenna.command",
     "processor": "processor.command",
     "submit": "antenna.submit",

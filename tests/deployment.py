@@ -196,6 +196,12 @@ def environment_of(service: Mapping[str, Any]) -> dict[str, str]:
     return {key: "" if value is None else str(value) for key, value in environment.items()}
 
 
+def duration_seconds(duration: str) -> float:
+    """A compose duration such as ``40s`` or ``2m`` (one unit), in seconds."""
+    units = {"s": 1, "m": 60, "h": 3600}
+    return float(duration[:-1]) * units[duration[-1]]
+
+
 def bind_port(namespace: argparse.Namespace) -> int | None:
     """The port of a server command's ``--bind HOST:PORT``, if it has one."""
     bind = getattr(namespace, "bind", None)

@@ -6,7 +6,7 @@ only that: the backends' host names point at the servers `make services` started
 (`var/services.env`); every run gets a bucket prefix, queue prefix, index name and PostgreSQL
 database of its own (other developers test against the same servers); servers bind loopback on a
 free port instead of `0.0.0.0`; and `DATA_DIR` is a temporary folder instead of the image's
-`/app/var`. Extra variables a caller adds (say, `SYMBOLS_PATHS`) are on top.
+`/app/var`. Extra variables a caller adds (say, `PROCESSOR_THREADS`) are on top.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 import psycopg
 
 from jansky.commands.run import (
+    CRON_READY_LINE,
     PROCESSOR_READY_LINE,
     READY_BANNER,
     Component,
@@ -36,6 +37,8 @@ from tests.live import free_port
 
 SETUP = "setup"
 STARTUP_SECONDS = 180.0
+# What the services that serve no HTTP log once they work (as `jansky run` waits for them).
+READY_LINES = {"processor": PROCESSOR_READY_LINE, "cron": CRON_READY_LINE}
 # The variable of var/services.env whose URL says where each compose backend runs locally.
 LOCAL_ENDPOINTS = {
     "minio": "AWS_ENDPOINT_URL_S3",
@@ -127,7 +130,7 @@ def stack_services(
             tuple(args),
             f"compose service {name}",
             ready_url=f"{url}/__lbheartbeat__" if url else "",
-            ready_line=PROCESSOR_READY_LINE if args[0] == "processor" else "",
+            ready_line=READY_LINES.get(args[0], ""),
         )
         services[name] = StackService(component, env, url)
     return services
@@ -145,10 +148,12 @@ def drop_database(services_env: Mapping[str, str], name: str) -> None:
 
 @dataclass(frozen=True)
 class Stack:
-    """Where a running stack takes crash reports and serves Crash Stats."""
+    """Where a running stack takes crash reports and serves Crash Stats, and the environment
+    of a `jansky` command run beside it (Crash Stats' settings: its database and backends)."""
 
     collector: str
     webapp: str
+    env: dict[str, str]
 
 
 def start(group: ProcessGroup, service: StackService) -> None:
@@ -182,7 +187,8 @@ def compose_stack(
             start(group, service)
         if not wait_until_ready(group, [service.component for service in servers], STARTUP_SECONDS):
             raise RuntimeError(f"the services did not all start; their output is in {log.name}")
-        yield Stack(services["collector"].url, services["webapp"].url)
+        webapp = services["webapp"]
+        yield Stack(services["collector"].url, webapp.url, webapp.env)
     finally:
         group.stop()
         drop_database(services_env, isolation.database)
@@ -212,6 +218,6 @@ def embedded_stack(
     try:
         if not wait_until_ready(group, [run], STARTUP_SECONDS):
             raise RuntimeError(f"jansky run did not get ready; its output is in {log.name}")
-        yield Stack(f"http://127.0.0.1:{collector_port}", f"http://127.0.0.1:{webapp_port}")
+        yield Stack(f"http://127.0.0.1:{collector_port}", f"http://127.0.0.1:{webapp_port}", env)
     finally:
         group.stop(grace_seconds=90)

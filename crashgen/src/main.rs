@@ -272,9 +272,12 @@ fn crash(kind: &str, annotate: impl Fn(&str, &str) + Send + Sync + 'static) -> !
     }
 }
 
+/// Writes through a null pointer the optimizer cannot see is null (SIGSEGV at address 0).
 #[inline(never)]
 fn crash_with_null_deref() -> ! {
-    unsafe { sadness_generator::raise_segfault() }
+    let nowhere: *mut u64 = std::hint::black_box(std::ptr::null_mut());
+    unsafe { std::ptr::write_volatile(nowhere, 1) };
+    unreachable!("wrote through a null pointer")
 }
 
 #[inline(never)]
@@ -328,10 +331,18 @@ fn parse_the_configuration(text: &str) -> ! {
 fn crash_on_a_second_thread() -> ! {
     let worker = std::thread::Builder::new()
         .name("crashgen-worker".into())
-        .spawn(|| crash_with_null_deref())
+        .spawn(|| take_the_next_job(std::hint::black_box(std::ptr::null())))
         .expect("cannot start the worker thread");
     let _ = worker.join();
     unreachable!("the worker thread came back")
+}
+
+/// The worker reads its next job through a pointer nobody filled in: a null dereference in a
+/// function of its own, so its signature differs from the main thread's null dereference.
+#[inline(never)]
+fn take_the_next_job(job: *const u64) -> u64 {
+    let size = unsafe { std::ptr::read_volatile(job) };
+    unreachable!("read a job of {size} bytes through a null pointer")
 }
 
 #[inline(never)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -30,6 +31,7 @@ from jansky.process_group import ProcessGroup
 
 EXAMPLES = """\
   jansky run                              collector on :8800, processor, Crash Stats on :8000
+  jansky demo                             then, in another terminal: real crashes to look at
   DATA_DIR=/srv/jansky jansky run         keep the data elsewhere
   jansky run --collector-port 9800 --webapp-port 9000
   RUN_ADMIN_PASSWORD=... jansky run       the first superuser's password (else one is printed)
@@ -236,7 +238,9 @@ def serve(
             argv = [sys.executable, "-m", "jansky.cli", *part.args]
             group.start(part.name, argv, env, [part.ready_line] if part.ready_line else [])
         if wait_until_ready(group, parts):
-            group.say(ready_banner(parts, settings, login, time.monotonic() - started))
+            seconds = time.monotonic() - started
+            data_dir = Path(env["DATA_DIR"])
+            group.say(ready_banner(parts, settings, login, seconds, data_dir))
         ended = group.wait_for_exit()
         group.say(f"{ended.name} exited; stopping the others")
     except KeyboardInterrupt:
@@ -291,21 +295,32 @@ def _is_ready(part: Component, group: ProcessGroup) -> bool:
 
 
 def ready_banner(
-    parts: Sequence[Component], settings: RunSettings, login: str, seconds: float
+    parts: Sequence[Component], settings: RunSettings, login: str, seconds: float, data_dir: Path
 ) -> str:
     """What a newcomer needs once everything answers: where things are and what to try."""
-    jansky = _command_path()
     lines = [
         "",
         f"{READY_BANNER} ({seconds:.1f} s):",
         *(f"  {part.name:<10} {part.summary}" for part in parts),
         f"  {login}",
-        f"  Try: {jansky} submit {settings.collector_url}/submit crash.dmp "
-        "-a ProductName=Test -a Version=1.0",
+        f"  Try, in another terminal: {demo_command(settings, data_dir)}",
+        "    (real crashes of crashgen, symbolicated, with their signatures in Crash Stats)",
         "  Press Ctrl-C to stop.",
         "",
     ]
     return "\n".join(lines)
+
+
+def demo_command(settings: RunSettings, data_dir: Path) -> str:
+    """`jansky demo` as another terminal must run it to reach this run: with its DATA_DIR (where
+    the demo makes its upload token) and its URLs, when they are not the defaults."""
+    words = [_command_path(), "demo"]
+    if data_dir != load_core_settings({}).data_dir:
+        words.insert(0, f"DATA_DIR={shlex.quote(str(data_dir))}")
+    default = load_run_settings({})
+    if (settings.collector_url, settings.webapp_url) != (default.collector_url, default.webapp_url):
+        words += ["--collector", settings.collector_url, "--webapp", settings.webapp_url]
+    return " ".join(words)
 
 
 def _command_path() -> str:

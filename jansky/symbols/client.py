@@ -115,6 +115,31 @@ def pack(batch: list[LocalSymbols], directory: str | None = None) -> Path:
     return Path(name)
 
 
+def send_all(
+    inputs: Inputs, server: Server, batch_bytes: int, progress: Callable[[float], Any]
+) -> Iterator[dict[str, Any]]:
+    """Send the zips as they are, then the loose files in zips of at most ``batch_bytes`` of
+    symbols; yields the server's answer to each. ``progress`` gets symbol bytes as they go;
+    UploadFailed stops at the first upload the server refuses."""
+    for path in inputs.zips:
+        yield server.upload(path, path.name, progress)
+    for number, batch in enumerate(batches(inputs.symbols.values(), batch_bytes), 1):
+        packed = pack(batch)
+        try:
+            report = _scaled(progress, sum(item.size for item in batch), packed)
+            yield server.upload(packed, f"symbols-{number}.zip", report)
+        finally:
+            packed.unlink()
+
+
+def _scaled(
+    update: Callable[[float], Any], symbol_bytes: int, packed: Path
+) -> Callable[[int], Any]:
+    """Progress in symbol bytes for the bytes of a packed zip sent."""
+    scale = symbol_bytes / max(packed.stat().st_size, 1)
+    return lambda sent: update(sent * scale)
+
+
 class _Progressed:
     """A file read for sending, reporting each block's size."""
 

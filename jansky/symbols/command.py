@@ -14,13 +14,12 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from jansky.queue import QueueError
 from jansky.search import SearchError
-from jansky.symbols.client import Server, UploadFailed, batches, collect, pack
+from jansky.symbols.client import Server, UploadFailed, collect, send_all
 from processor.sizes import parse_size
 
 EXAMPLES = """\
@@ -106,34 +105,20 @@ def _upload(args: argparse.Namespace) -> int:
         total=inputs.total_bytes, unit="B", unit_scale=True, desc="uploading", disable=args.quiet
     )
     try:
-        for path in inputs.zips:
-            answers.append(server.upload(path, path.name, bar.update))
-        for number, batch in enumerate(batches(inputs.symbols.values(), args.batch_size), 1):
-            packed = pack(batch)
-            try:
-                report = _scaled(bar.update, sum(item.size for item in batch), packed)
-                answers.append(server.upload(packed, f"symbols-{number}.zip", report))
-            finally:
-                packed.unlink()
+        for answer in send_all(inputs, server, args.batch_size, bar.update):
+            answers.append(answer)  # kept as they come: the summary shows what was sent
     except UploadFailed as exc:
         bar.close()
-        _print_summary(answers)
+        print_summary(answers)
         print(f"jansky symbols upload: the upload failed: {exc}", file=sys.stderr)
         return 1
     bar.close()
-    _print_summary(answers)
+    print_summary(answers)
     return 0
 
 
-def _scaled(
-    update: Callable[[float], Any], symbol_bytes: int, packed: Path
-) -> Callable[[int], Any]:
-    """Progress in symbol bytes for the bytes of a packed zip sent."""
-    scale = symbol_bytes / max(packed.stat().st_size, 1)
-    return lambda sent: update(sent * scale)
-
-
-def _print_summary(answers: list[dict[str, Any]]) -> None:
+def print_summary(answers: list[dict[str, Any]]) -> None:
+    """What the uploads brought, and where to follow the healing they started."""
     files = [item for answer in answers for item in answer.get("files", [])]
     if not answers:
         return

@@ -17,6 +17,7 @@ from tests.deployment import (
     InterpolationError,
     bind_port,
     compose_schema,
+    duration_seconds,
     environment_of,
     interpolate,
     jansky_services,
@@ -161,9 +162,9 @@ def test_the_processor_and_collector_stop_after_their_own_grace_periods(compose)
     services = compose["services"]
     processor_env = environment_of(services["processor"])
     shutdown = load_processor_settings(processor_env).shutdown_seconds
-    assert _seconds(services["processor"]["stop_grace_period"]) > shutdown
+    assert duration_seconds(services["processor"]["stop_grace_period"]) > shutdown
     timeout = load_collector_settings(environment_of(services["collector"])).worker_timeout
-    assert _seconds(services["collector"]["stop_grace_period"]) > timeout
+    assert duration_seconds(services["collector"]["stop_grace_period"]) > timeout
 
 
 def test_the_processor_can_be_scaled(compose):
@@ -230,11 +231,6 @@ def test_interpolation_refuses_what_compose_refuses():
         interpolate("${A", {"A": "1"})
 
 
-def _seconds(duration: str) -> float:
-    units = {"s": 1, "m": 60, "h": 3600}
-    return float(duration[:-1]) * units[duration[-1]]
-
-
 def test_the_local_stack_runs_the_compose_commands_on_the_local_servers(tmp_path):
     services_env = {
         "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:9100",
@@ -270,5 +266,8 @@ def test_the_local_stack_runs_the_compose_commands_on_the_local_servers(tmp_path
         assert {key: env[key] for key in original_env if key not in changed} == {
             key: value for key, value in original_env.items() if key not in changed
         }
+    # Services that serve no HTTP are waited for as `jansky run` waits for them.
+    assert services["processor"].component.ready_line == "processor started"
+    assert services["cron"].component.ready_line == "cron loop started"
     elasticsearch = stack_services(services_env, isolation, tmp_path, ELASTICSEARCH)
     assert elasticsearch["processor"].env["SEARCH_URL"] == "elasticsearch+http://127.0.0.1:9202"

@@ -16,6 +16,7 @@ from jansky.commands.run import (
     load_run_settings,
     ready_banner,
 )
+from jansky.config import load_core_settings
 from tests.deployment import parse_jansky
 
 
@@ -46,17 +47,31 @@ def test_components_are_jansky_commands_on_the_chosen_ports():
     assert parts["collector"].args[-1] == "127.0.0.1:9800"
     assert parts["collector"].ready_url == "http://127.0.0.1:9800/__lbheartbeat__"
     assert parts["webapp"].ready_url == "http://127.0.0.1:9000/__lbheartbeat__"
-    # The processor serves no HTTP: its log line says when it pulls from the queues.
+    # The processor and cron serve no HTTP: a log line says when each has started its work.
     assert parts["processor"].ready_line == "processor started"
+    assert parts["cron"].ready_line == "cron loop started"
 
 
-def test_the_banner_says_where_everything_is_and_what_to_try():
+def test_the_banner_says_where_everything_is_and_what_to_try(tmp_path):
     settings = RunSettings("127.0.0.1", 9800, 9000, "admin", "", "")
-    banner = ready_banner(components(settings), settings, "Crash Stats superusers: admin", 2.5)
+    login = "Crash Stats superusers: admin"
+    banner = ready_banner(components(settings), settings, login, 2.5, tmp_path / "my data")
     assert "Jansky is ready (2.5 s):" in banner
     assert "http://127.0.0.1:9800/submit" in banner and "http://127.0.0.1:9000" in banner
     assert "Crash Stats superusers: admin" in banner
-    assert "submit http://127.0.0.1:9800/submit" in banner
+    # The demo, from another terminal, reaches this run's database and servers.
+    demo = next(line for line in banner.splitlines() if "Try," in line)
+    assert f"DATA_DIR='{tmp_path / 'my data'}' " in demo
+    assert demo.endswith(" demo --collector http://127.0.0.1:9800 --webapp http://127.0.0.1:9000")
+
+
+def test_the_banner_tries_the_demo_with_no_options_by_default():
+    settings = load_run_settings({})
+    data_dir = load_core_settings({}).data_dir
+    banner = ready_banner(components(settings), settings, "superusers: admin", 1.0, data_dir)
+    demo = next(line for line in banner.splitlines() if "Try," in line)
+    assert demo.endswith(" demo") and "DATA_DIR" not in demo
+    assert parse_jansky(["demo"]).command == "demo"
 
 
 @pytest.mark.django_db

@@ -12,12 +12,15 @@ from pathlib import Path
 import pytest
 
 from antenna.config import load_collector_settings
+from cronrun.config import load_cron_jobs_settings, load_cron_settings
 from jansky.config import load_core_settings
 from processor.config import load_processor_settings
 from tests.deployment import (
     SYSTEMD_DIR,
     bind_port,
+    duration_seconds,
     environment_file,
+    load_compose,
     parse_jansky_executable,
     unit_sections,
     variable_problems,
@@ -28,7 +31,7 @@ from webapp.config import load_webapp_settings
 INSTALLED_JANSKY = "/opt/jansky/.venv/bin/jansky"
 ENV_FILE = "/etc/jansky/jansky.env"
 SERVICES = sorted(SYSTEMD_DIR.glob("jansky-*.service"))
-SERVERS = {"collector", "processor", "webapp"}
+LONG_RUNNING = {"collector", "processor", "webapp", "cron"}
 
 
 def role(unit: Path) -> str:
@@ -39,9 +42,15 @@ def service_section(unit: Path) -> dict[str, list[str]]:
     return unit_sections(unit)["Service"]
 
 
-def test_there_is_a_unit_for_setup_and_for_every_server():
-    assert {role(unit) for unit in SERVICES} == SERVERS | {"setup"}
-    assert (SYSTEMD_DIR / "jansky.target").exists()
+def test_there_is_a_unit_for_setup_and_for_every_long_running_role():
+    assert {role(unit) for unit in SERVICES} == LONG_RUNNING | {"setup"}
+
+
+def test_the_target_starts_every_unit():
+    target = unit_sections(SYSTEMD_DIR / "jansky.target")
+    wanted = {name for line in target["Unit"]["Wants"] for name in line.split()}
+    assert wanted == {unit.name for unit in SERVICES}
+    assert target["Install"]["WantedBy"] == ["multi-user.target"]
 
 
 @pytest.mark.parametrize("unit", SERVICES, ids=lambda unit: unit.name)
@@ -66,6 +75,8 @@ def test_the_environment_file_holds_settings_jansky_accepts():
     load_webapp_settings(env)
     load_collector_settings(env)
     load_processor_settings(env)
+    load_cron_settings(env)
+    load_cron_jobs_settings(env)
 
 
 @pytest.mark.parametrize("unit", SERVICES, ids=lambda unit: unit.name)
@@ -93,6 +104,12 @@ def test_servers_are_given_time_to_finish_what_they_hold():
         if role(unit) in grace:
             [stop] = service_section(unit)["TimeoutStopSec"]
             assert float(stop) > grace[role(unit)], unit.name
+
+
+def test_cron_has_the_grace_period_compose_gives_it():
+    [stop] = service_section(SYSTEMD_DIR / "jansky-cron.service")["TimeoutStopSec"]
+    grace = load_compose()["services"]["cron"]["stop_grace_period"]
+    assert float(stop) == duration_seconds(grace)
 
 
 def test_systemd_accepts_the_units(tmp_path: Path):
