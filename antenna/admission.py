@@ -33,6 +33,8 @@ class Reservation:
 
     def adjust(self, delta: int) -> None:
         """Account for bytes already allocated (an inflated body): never waits, may overdraw."""
+        if self.released:
+            return  # the request is over: its bytes are gone already
         self.budget.adjust(delta)
         self.amount += delta
 
