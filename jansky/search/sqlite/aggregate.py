@@ -3,6 +3,8 @@
 Each aggregation level is one query grouped by the keys of its parent levels and its own key,
 restricted to the parent buckets that were kept; buckets are then ordered and cut in Python
 exactly as the cluster orders them (count descending, then term ascending; histograms by key).
+The rows come from a :class:`~jansky.search.sqlite.selection.Source`: the query's matching rows
+copied once, so no level filters the crashes table again.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from jansky.search.dates import format_bucket, from_micros
 from jansky.search.errors import BadArgumentError
 from jansky.search.query import Aggregation
 from jansky.search.results import MAX_BUCKETS, TOO_MANY_BUCKETS, term_value
-from jansky.search.sqlite.schema import TABLE, column
-from jansky.search.sqlite.translate import Sql
+from jansky.search.sqlite.schema import column
+from jansky.search.sqlite.selection import Source
 
 INT64_MAX = 2**63 - 1
 MICROS_PER_DAY = 86_400_000_000
@@ -87,9 +89,9 @@ def _bucket_number(value: str, interval: int) -> str:
 class Aggregator:
     """Computes the facets of one query over a connection."""
 
-    def __init__(self, connection: Any, where: Sql, facets_size: int) -> None:
+    def __init__(self, connection: Any, source: Source, facets_size: int) -> None:
         self.connection = connection
-        self.where = where
+        self.source = source
         self.size = facets_size
         self.buckets = 0
 
@@ -106,7 +108,7 @@ class Aggregator:
         """
         parents = levels[:-1]
         joins = " ".join(level.join for level in levels if level.join)
-        params = list(self.where.params)
+        params = list(self.source.where.params)
         restrictions = ""
         for depth, level in enumerate(parents):
             if cut[depth]:
@@ -114,7 +116,10 @@ class Aggregator:
                 restrictions += f" AND {level.expr} IN (SELECT value FROM json_each(?))"
                 params.append(json.dumps(values))
         selected = ", ".join([*(level.expr for level in parents), select])
-        sql = f"SELECT {selected} FROM {TABLE} AS c {joins} WHERE ({self.where.text}){restrictions}"
+        sql = (
+            f"SELECT {selected} FROM {self.source.table} AS c {joins} "
+            f"WHERE ({self.source.where.text}){restrictions}"
+        )
         if parents:
             sql += " GROUP BY " + ", ".join(str(index + 1) for index in range(len(parents)))
         return self.connection.execute(sql, params).fetchall()
@@ -132,7 +137,8 @@ class Aggregator:
         for agg in aggregations:
             level = _level(agg, depth)
             levels = [*parents, level]
-            counted = "COUNT(DISTINCT c.crash_id)" if any(lv.join for lv in levels) else "COUNT(*)"
+            joined = any(lv.join for lv in levels)
+            counted = f"COUNT(DISTINCT {self.source.row_id})" if joined else "COUNT(*)"
             if agg.kind == "cardinality":
                 rows = self._rows(levels, f"COUNT(DISTINCT {level.expr})", allowed, cut)
                 for row in rows:

@@ -34,6 +34,7 @@ from jansky.search.sqlite.schema import (
     from_column,
     to_column,
 )
+from jansky.search.sqlite.selection import Selection, aggregated_fields
 from jansky.search.sqlite.translate import order_sql, where_sql
 
 logger = logging.getLogger(__name__)
@@ -105,9 +106,17 @@ class SqliteSearch(SearchBackend):
         order = order_sql(query, self._date_field, "c.crash_key")
 
         def work(connection: sqlite3.Connection) -> dict[str, Any]:
-            total = connection.execute(
-                f"SELECT COUNT(*) FROM {TABLE} AS c WHERE {where.text}", where.params
-            ).fetchone()[0]
+            if not query.aggregations:
+                total = connection.execute(
+                    f"SELECT COUNT(*) FROM {TABLE} AS c WHERE {where.text}", where.params
+                ).fetchone()[0]
+                return response(hits_of(connection, total), total, {})
+            with Selection(connection, where, aggregated_fields(query.aggregations)) as selected:
+                aggregator = Aggregator(connection, selected.source, query.facets_size)
+                facets = aggregator.facets(query.aggregations)
+            return response(hits_of(connection, selected.total), selected.total, facets)
+
+        def hits_of(connection: sqlite3.Connection, total: int) -> list[dict[str, Any]]:
             hits = []
             if query.size and total > query.offset:
                 rows = connection.execute(
@@ -121,8 +130,7 @@ class SqliteSearch(SearchBackend):
                         for field, value in zip(query.columns, row, strict=True)
                     }
                     hits.append(shape_hit(query, document))
-            facets = Aggregator(connection, where, query.facets_size).facets(query.aggregations)
-            return response(hits, total, facets)
+            return hits
 
         return self._run(work)
 

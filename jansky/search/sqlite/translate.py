@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from jansky.search.analysis import tokens
 from jansky.search.dates import to_micros
 from jansky.search.fields import Field
 from jansky.search.query import MATCH, Condition, FieldClause, SearchQuery, SortKey
-from jansky.search.sqlite.schema import column
+from jansky.search.sqlite.schema import column, distinct_values, is_enumerable
 
 
 class Sql:
@@ -45,10 +46,7 @@ def _value_test(field: Field, condition: Condition, value_expr: str) -> Sql:
     analyzer = field.analyzer
     if operator == MATCH:
         if field.is_text:
-            return Sql.join(
-                [Sql(f"j_phrase({value_expr}, ?, ?)", [value, analyzer]) for value in values],
-                " OR ",
-            )
+            return Sql.join([_phrase_test(value_expr, value, analyzer) for value in values], " OR ")
         marks = ", ".join("?" for _ in values)
         return Sql(f"{value_expr} IN ({marks})", values)
     if operator == "__true__":
@@ -71,6 +69,23 @@ def _value_test(field: Field, condition: Condition, value_expr: str) -> Sql:
     return Sql(f"j_regexp({value_expr}, ?)", [operand])
 
 
+def _phrase_test(value_expr: str, phrase: Any, analyzer: str | None) -> Sql:
+    """A phrase match; a value equal to a phrase that has words matches without Python."""
+    test = Sql(f"j_phrase({value_expr}, ?, ?)", [phrase, analyzer])
+    if isinstance(phrase, str) and tokens(phrase, analyzer):
+        return Sql(f"{value_expr} = ? OR {test.text}", [phrase, *test.params])
+    return test
+
+
+def _calls_python(field: Field, condition: Condition) -> bool:
+    """Whether the test of a value runs a Python function (words or regular expressions)."""
+    if condition.operator == MATCH:
+        return field.is_text
+    if condition.operator in ("__true__", ">", ">=", "<", "<="):
+        return False
+    return field.is_tokenized_only or condition.operator == "@"
+
+
 def condition_sql(condition: Condition) -> Sql:
     field = condition.field
     col = column(field)
@@ -79,6 +94,14 @@ def condition_sql(condition: Condition) -> Sql:
     elif field.is_list:
         inner = _value_test(field, condition, "e.value")
         test = Sql(f"EXISTS (SELECT 1 FROM json_each({col}) AS e WHERE {inner.text})", inner.params)
+    elif is_enumerable(field) and _calls_python(field, condition):
+        # Tested once per distinct value instead of once per row, and the column's index
+        # can then find the rows.
+        inner = _value_test(field, condition, "v.value")
+        test = Sql(
+            f"{col} IN (SELECT v.value FROM ({distinct_values(field)}) AS v WHERE {inner.text})",
+            inner.params,
+        )
     else:
         test = _value_test(field, condition, col)
     if condition.negated:
