@@ -22,6 +22,8 @@ from jansky.search.sqlite.schema import column
 from jansky.search.sqlite.selection import Source
 
 INT64_MAX = 2**63 - 1
+# Sibling terms facets share one GROUP BY when their combinations of terms are this few.
+COMBINED_GROUPS = 10_000
 MICROS_PER_DAY = 86_400_000_000
 # unit -> (size in microseconds, offset aligning buckets); weeks start on Monday, and
 # 1970-01-01 was a Thursday, three days after one.
@@ -99,7 +101,12 @@ class Aggregator:
         return self._compute(aggregations, [], [()], [])[()]
 
     def _rows(
-        self, levels: list[Level], select: str, allowed: list[tuple], cut: list[bool]
+        self,
+        levels: list[Level],
+        select: str,
+        allowed: list[tuple],
+        cut: list[bool],
+        limit: int | None = None,
     ) -> list[tuple]:
         """Rows of (parent keys..., ``select``...) grouped by the parent levels.
 
@@ -122,7 +129,44 @@ class Aggregator:
         )
         if parents:
             sql += " GROUP BY " + ", ".join(str(index + 1) for index in range(len(parents)))
+        if limit is not None:
+            sql += f" LIMIT {limit:d}"
         return self.connection.execute(sql, params).fetchall()
+
+    def _combined_terms(
+        self,
+        aggregations: tuple[Aggregation, ...],
+        parents: list[Level],
+        allowed: list[tuple],
+        cut: list[bool],
+    ) -> dict[int, list[tuple]]:
+        """The rows of sibling terms facets (by position) from one ``GROUP BY`` of them all.
+
+        Each facet's counts are sums over the combinations of the other facets' terms, the
+        same as its own ``GROUP BY`` would count, as long as every level holds one value per
+        crash (no list fields). When the combinations exceed :data:`COMBINED_GROUPS`, the
+        facets are left to their own queries (empty answer).
+        """
+        positions = [
+            position
+            for position, agg in enumerate(aggregations)
+            if agg.kind == "terms" and not agg.field.is_list
+        ]
+        if len(positions) < 2 or any(level.join for level in parents):
+            return {}
+        depth = len(parents)
+        levels = [*parents, *(_level(aggregations[p], depth) for p in positions), Level("", "")]
+        flags = [*cut, *(False for _ in positions), False]
+        rows = self._rows(levels, "COUNT(*)", allowed, flags, limit=COMBINED_GROUPS + 1)
+        if len(rows) > COMBINED_GROUPS:
+            return {}
+        combined: dict[int, list[tuple]] = {}
+        for offset, position in enumerate(positions):
+            counts: dict[tuple, int] = defaultdict(int)
+            for row in rows:
+                counts[(*row[:depth], row[depth + offset])] += row[-1]
+            combined[position] = [(*key, count) for key, count in counts.items()]
+        return combined
 
     def _compute(
         self,
@@ -134,7 +178,8 @@ class Aggregator:
         out: dict[tuple, dict[str, Any]] = {key: {} for key in allowed}
         allowed_set = set(allowed)
         depth = len(parents)
-        for agg in aggregations:
+        combined = self._combined_terms(aggregations, parents, allowed, cut)
+        for position, agg in enumerate(aggregations):
             level = _level(agg, depth)
             levels = [*parents, level]
             joined = any(lv.join for lv in levels)
@@ -147,7 +192,9 @@ class Aggregator:
                 for key in allowed:
                     out[key].setdefault(agg.name, {"value": 0})
                 continue
-            rows = self._rows([*levels, Level("", "")], counted, allowed, [*cut, False])
+            rows = combined.get(position)
+            if rows is None:
+                rows = self._rows([*levels, Level("", "")], counted, allowed, [*cut, False])
             per_parent: dict[tuple, list[tuple[Any, int]]] = defaultdict(list)
             for row in rows:
                 parent, term, count = tuple(row[:-2]), row[-2], row[-1]

@@ -102,6 +102,7 @@ class SqliteSearch(SearchBackend):
 
     def execute(self, query: SearchQuery) -> dict[str, Any]:
         where = where_sql(query)
+        page_where = where_sql(query, table_order=True)
         columns = ", ".join(column(field) for field in query.columns)
         order = order_sql(query, self._date_field, "c.crash_key")
 
@@ -120,9 +121,9 @@ class SqliteSearch(SearchBackend):
             hits = []
             if query.size and total > query.offset:
                 rows = connection.execute(
-                    f"SELECT {columns} FROM {TABLE} AS c WHERE {where.text} ORDER BY {order} "
-                    "LIMIT ? OFFSET ?",
-                    [*where.params, query.size, query.offset],
+                    f"SELECT {columns} FROM {TABLE} AS c WHERE {page_where.text} "
+                    f"ORDER BY {order} LIMIT ? OFFSET ?",
+                    [*page_where.params, query.size, query.offset],
                 ).fetchall()
                 for row in rows:
                     document = {

@@ -86,7 +86,8 @@ def _calls_python(field: Field, condition: Condition) -> bool:
     return field.is_tokenized_only or condition.operator == "@"
 
 
-def condition_sql(condition: Condition) -> Sql:
+def condition_sql(condition: Condition, table_order: bool = False) -> Sql:
+    """SQL of one condition; ``table_order`` as in :func:`where_sql`."""
     field = condition.field
     col = column(field)
     if condition.operator == "__null__":
@@ -96,10 +97,12 @@ def condition_sql(condition: Condition) -> Sql:
         test = Sql(f"EXISTS (SELECT 1 FROM json_each({col}) AS e WHERE {inner.text})", inner.params)
     elif is_enumerable(field) and _calls_python(field, condition):
         # Tested once per distinct value instead of once per row, and the column's index
-        # can then find the rows.
+        # can then find the rows (a unary + keeps SQLite from using it).
         inner = _value_test(field, condition, "v.value")
+        indexed = f"+{col}" if table_order else col
         test = Sql(
-            f"{col} IN (SELECT v.value FROM ({distinct_values(field)}) AS v WHERE {inner.text})",
+            f"{indexed} IN (SELECT v.value FROM ({distinct_values(field)}) AS v "
+            f"WHERE {inner.text})",
             inner.params,
         )
     else:
@@ -109,24 +112,28 @@ def condition_sql(condition: Condition) -> Sql:
     return test
 
 
-def clause_sql(clause: FieldClause) -> Sql:
-    parts = [condition_sql(condition) for condition in clause.ranges]
+def clause_sql(clause: FieldClause, table_order: bool = False) -> Sql:
+    parts = [condition_sql(condition, table_order) for condition in clause.ranges]
     if clause.alternatives:
-        parts.append(Sql.join([condition_sql(c) for c in clause.alternatives], " OR "))
+        alternatives = [condition_sql(c, table_order) for c in clause.alternatives]
+        parts.append(Sql.join(alternatives, " OR "))
     return Sql.join(parts, " AND ")
 
 
-def where_sql(query: SearchQuery) -> Sql:
+def where_sql(query: SearchQuery, table_order: bool = False) -> Sql:
     """The filters, led by the date window on the clustering key so SQLite reads one range.
 
     The window repeats the folded date bounds inclusively; the date clause itself still
-    decides the exact edges.
+    decides the exact edges. With ``table_order`` (a page of hits), enumerated fields leave
+    their index alone: a product matches a large share of the window, so reading the table
+    backwards in date order and stopping at the page's end beats sorting every match.
     """
     window = Sql(
         "c.date_key >= ? AND c.date_key <= ?",
         [to_micros(query.date_from), to_micros(query.date_to)],
     )
-    return Sql.join([window, *(clause_sql(clause) for clause in query.clauses)], " AND ")
+    clauses = [clause_sql(clause, table_order) for clause in query.clauses]
+    return Sql.join([window, *clauses], " AND ")
 
 
 def _sort_expr(key: SortKey) -> str:
