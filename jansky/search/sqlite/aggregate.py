@@ -96,6 +96,9 @@ class Aggregator:
         self.source = source
         self.size = facets_size
         self.buckets = 0
+        # Crashes counted by the last top-level terms or histogram facet of a single-valued
+        # field, empty group included: every matching crash once (see ``single_pass``).
+        self.counted: int | None = None
 
     def facets(self, aggregations: tuple[Aggregation, ...]) -> dict[str, Any]:
         return self._compute(aggregations, [], [()], [])[()]
@@ -195,6 +198,8 @@ class Aggregator:
             rows = combined.get(position)
             if rows is None:
                 rows = self._rows([*levels, Level("", "")], counted, allowed, [*cut, False])
+            if not parents and not joined:
+                self.counted = sum(row[-1] for row in rows)
             per_parent: dict[tuple, list[tuple[Any, int]]] = defaultdict(list)
             for row in rows:
                 parent, term, count = tuple(row[:-2]), row[-2], row[-1]

@@ -34,8 +34,8 @@ from jansky.search.sqlite.schema import (
     from_column,
     to_column,
 )
-from jansky.search.sqlite.selection import Selection, aggregated_fields
-from jansky.search.sqlite.translate import order_sql, where_sql
+from jansky.search.sqlite.selection import Selection, Source, aggregated_fields, single_pass
+from jansky.search.sqlite.translate import Sql, order_sql, where_sql
 
 logger = logging.getLogger(__name__)
 BATCH = 2000
@@ -107,15 +107,8 @@ class SqliteSearch(SearchBackend):
         order = order_sql(query, self._date_field, "c.crash_key")
 
         def work(connection: sqlite3.Connection) -> dict[str, Any]:
-            if not query.aggregations:
-                total = connection.execute(
-                    f"SELECT COUNT(*) FROM {TABLE} AS c WHERE {where.text}", where.params
-                ).fetchone()[0]
-                return response(hits_of(connection, total), total, {})
-            with Selection(connection, where, aggregated_fields(query.aggregations)) as selected:
-                aggregator = Aggregator(connection, selected.source, query.facets_size)
-                facets = aggregator.facets(query.aggregations)
-            return response(hits_of(connection, selected.total), selected.total, facets)
+            total, facets = self._total_and_facets(connection, query, where)
+            return response(hits_of(connection, total), total, facets)
 
         def hits_of(connection: sqlite3.Connection, total: int) -> list[dict[str, Any]]:
             hits = []
@@ -134,6 +127,24 @@ class SqliteSearch(SearchBackend):
             return hits
 
         return self._run(work)
+
+    @staticmethod
+    def _total_and_facets(
+        connection: sqlite3.Connection, query: SearchQuery, where: Sql
+    ) -> tuple[int, dict[str, Any]]:
+        """The number of matching crashes and the facets, in as few passes over them as can be."""
+        aggregations = query.aggregations
+        if not aggregations:
+            sql = f"SELECT COUNT(*) FROM {TABLE} AS c WHERE {where.text}"
+            return connection.execute(sql, where.params).fetchone()[0], {}
+        if single_pass(aggregations):
+            source = Source(TABLE, where, "c.crash_id")
+            aggregator = Aggregator(connection, source, query.facets_size)
+            facets = aggregator.facets(aggregations)
+            return aggregator.counted or 0, facets
+        with Selection(connection, where, aggregated_fields(aggregations)) as selected:
+            aggregator = Aggregator(connection, selected.source, query.facets_size)
+            return selected.total, aggregator.facets(aggregations)
 
     def explain(self, query: SearchQuery) -> dict[str, Any]:
         where = where_sql(query)

@@ -29,6 +29,16 @@ class Source:
     row_id: str
 
 
+def single_pass(aggregations: tuple[Aggregation, ...]) -> bool:
+    """Whether one ``GROUP BY`` over the crashes table gives the facets and the total: one
+    terms or histogram facet of a single-valued field, without sub-facets. Its groups, the
+    empty one too, count every matching crash once; a copy would only add a pass."""
+    if len(aggregations) != 1:
+        return False
+    agg = aggregations[0]
+    return agg.kind != "cardinality" and not agg.children and not agg.field.is_list
+
+
 def aggregated_fields(aggregations: tuple[Aggregation, ...]) -> list[Field]:
     """Every field the aggregations (and their sub-aggregations) read, each once, in order."""
     found: dict[str, Field] = {}
