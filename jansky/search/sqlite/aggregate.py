@@ -3,6 +3,8 @@
 Each aggregation level is one query grouped by the keys of its parent levels and its own key,
 restricted to the parent buckets that were kept; buckets are then ordered and cut in Python
 exactly as the cluster orders them (count descending, then term ascending; histograms by key).
+The rows come from a :class:`~jansky.search.sqlite.selection.Source`: the query's matching rows
+copied once, so no level filters the crashes table again.
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from jansky.search.dates import format_bucket, from_micros
 from jansky.search.errors import BadArgumentError
 from jansky.search.query import Aggregation
 from jansky.search.results import MAX_BUCKETS, TOO_MANY_BUCKETS, term_value
-from jansky.search.sqlite.schema import TABLE, column
-from jansky.search.sqlite.translate import Sql
+from jansky.search.sqlite.schema import column
+from jansky.search.sqlite.selection import Source
 
 INT64_MAX = 2**63 - 1
+# Sibling terms facets share one GROUP BY when their combinations of terms are this few.
+COMBINED_GROUPS = 10_000
 MICROS_PER_DAY = 86_400_000_000
 # unit -> (size in microseconds, offset aligning buckets); weeks start on Monday, and
 # 1970-01-01 was a Thursday, three days after one.
@@ -87,17 +91,25 @@ def _bucket_number(value: str, interval: int) -> str:
 class Aggregator:
     """Computes the facets of one query over a connection."""
 
-    def __init__(self, connection: Any, where: Sql, facets_size: int) -> None:
+    def __init__(self, connection: Any, source: Source, facets_size: int) -> None:
         self.connection = connection
-        self.where = where
+        self.source = source
         self.size = facets_size
         self.buckets = 0
+        # Crashes counted by the last top-level terms or histogram facet of a single-valued
+        # field, empty group included: every matching crash once (see ``single_pass``).
+        self.counted: int | None = None
 
     def facets(self, aggregations: tuple[Aggregation, ...]) -> dict[str, Any]:
         return self._compute(aggregations, [], [()], [])[()]
 
     def _rows(
-        self, levels: list[Level], select: str, allowed: list[tuple], cut: list[bool]
+        self,
+        levels: list[Level],
+        select: str,
+        allowed: list[tuple],
+        cut: list[bool],
+        limit: int | None = None,
     ) -> list[tuple]:
         """Rows of (parent keys..., ``select``...) grouped by the parent levels.
 
@@ -106,7 +118,7 @@ class Aggregator:
         """
         parents = levels[:-1]
         joins = " ".join(level.join for level in levels if level.join)
-        params = list(self.where.params)
+        params = list(self.source.where.params)
         restrictions = ""
         for depth, level in enumerate(parents):
             if cut[depth]:
@@ -114,10 +126,50 @@ class Aggregator:
                 restrictions += f" AND {level.expr} IN (SELECT value FROM json_each(?))"
                 params.append(json.dumps(values))
         selected = ", ".join([*(level.expr for level in parents), select])
-        sql = f"SELECT {selected} FROM {TABLE} AS c {joins} WHERE ({self.where.text}){restrictions}"
+        sql = (
+            f"SELECT {selected} FROM {self.source.table} AS c {joins} "
+            f"WHERE ({self.source.where.text}){restrictions}"
+        )
         if parents:
             sql += " GROUP BY " + ", ".join(str(index + 1) for index in range(len(parents)))
+        if limit is not None:
+            sql += f" LIMIT {limit:d}"
         return self.connection.execute(sql, params).fetchall()
+
+    def _combined_terms(
+        self,
+        aggregations: tuple[Aggregation, ...],
+        parents: list[Level],
+        allowed: list[tuple],
+        cut: list[bool],
+    ) -> dict[int, list[tuple]]:
+        """The rows of sibling terms facets (by position) from one ``GROUP BY`` of them all.
+
+        Each facet's counts are sums over the combinations of the other facets' terms, the
+        same as its own ``GROUP BY`` would count, as long as every level holds one value per
+        crash (no list fields). When the combinations exceed :data:`COMBINED_GROUPS`, the
+        facets are left to their own queries (empty answer).
+        """
+        positions = [
+            position
+            for position, agg in enumerate(aggregations)
+            if agg.kind == "terms" and not agg.field.is_list
+        ]
+        if len(positions) < 2 or any(level.join for level in parents):
+            return {}
+        depth = len(parents)
+        levels = [*parents, *(_level(aggregations[p], depth) for p in positions), Level("", "")]
+        flags = [*cut, *(False for _ in positions), False]
+        rows = self._rows(levels, "COUNT(*)", allowed, flags, limit=COMBINED_GROUPS + 1)
+        if len(rows) > COMBINED_GROUPS:
+            return {}
+        combined: dict[int, list[tuple]] = {}
+        for offset, position in enumerate(positions):
+            counts: dict[tuple, int] = defaultdict(int)
+            for row in rows:
+                counts[(*row[:depth], row[depth + offset])] += row[-1]
+            combined[position] = [(*key, count) for key, count in counts.items()]
+        return combined
 
     def _compute(
         self,
@@ -129,10 +181,12 @@ class Aggregator:
         out: dict[tuple, dict[str, Any]] = {key: {} for key in allowed}
         allowed_set = set(allowed)
         depth = len(parents)
-        for agg in aggregations:
+        combined = self._combined_terms(aggregations, parents, allowed, cut)
+        for position, agg in enumerate(aggregations):
             level = _level(agg, depth)
             levels = [*parents, level]
-            counted = "COUNT(DISTINCT c.crash_id)" if any(lv.join for lv in levels) else "COUNT(*)"
+            joined = any(lv.join for lv in levels)
+            counted = f"COUNT(DISTINCT {self.source.row_id})" if joined else "COUNT(*)"
             if agg.kind == "cardinality":
                 rows = self._rows(levels, f"COUNT(DISTINCT {level.expr})", allowed, cut)
                 for row in rows:
@@ -141,7 +195,11 @@ class Aggregator:
                 for key in allowed:
                     out[key].setdefault(agg.name, {"value": 0})
                 continue
-            rows = self._rows([*levels, Level("", "")], counted, allowed, [*cut, False])
+            rows = combined.get(position)
+            if rows is None:
+                rows = self._rows([*levels, Level("", "")], counted, allowed, [*cut, False])
+            if not parents and not joined:
+                self.counted = sum(row[-1] for row in rows)
             per_parent: dict[tuple, list[tuple[Any, int]]] = defaultdict(list)
             for row in rows:
                 parent, term, count = tuple(row[:-2]), row[-2], row[-1]

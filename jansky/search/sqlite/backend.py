@@ -34,7 +34,8 @@ from jansky.search.sqlite.schema import (
     from_column,
     to_column,
 )
-from jansky.search.sqlite.translate import order_sql, where_sql
+from jansky.search.sqlite.selection import Selection, Source, aggregated_fields, single_pass
+from jansky.search.sqlite.translate import Sql, order_sql, where_sql
 
 logger = logging.getLogger(__name__)
 BATCH = 2000
@@ -101,19 +102,21 @@ class SqliteSearch(SearchBackend):
 
     def execute(self, query: SearchQuery) -> dict[str, Any]:
         where = where_sql(query)
+        page_where = where_sql(query, table_order=True)
         columns = ", ".join(column(field) for field in query.columns)
         order = order_sql(query, self._date_field, "c.crash_key")
 
         def work(connection: sqlite3.Connection) -> dict[str, Any]:
-            total = connection.execute(
-                f"SELECT COUNT(*) FROM {TABLE} AS c WHERE {where.text}", where.params
-            ).fetchone()[0]
+            total, facets = self._total_and_facets(connection, query, where)
+            return response(hits_of(connection, total), total, facets)
+
+        def hits_of(connection: sqlite3.Connection, total: int) -> list[dict[str, Any]]:
             hits = []
             if query.size and total > query.offset:
                 rows = connection.execute(
-                    f"SELECT {columns} FROM {TABLE} AS c WHERE {where.text} ORDER BY {order} "
-                    "LIMIT ? OFFSET ?",
-                    [*where.params, query.size, query.offset],
+                    f"SELECT {columns} FROM {TABLE} AS c WHERE {page_where.text} "
+                    f"ORDER BY {order} LIMIT ? OFFSET ?",
+                    [*page_where.params, query.size, query.offset],
                 ).fetchall()
                 for row in rows:
                     document = {
@@ -121,10 +124,27 @@ class SqliteSearch(SearchBackend):
                         for field, value in zip(query.columns, row, strict=True)
                     }
                     hits.append(shape_hit(query, document))
-            facets = Aggregator(connection, where, query.facets_size).facets(query.aggregations)
-            return response(hits, total, facets)
+            return hits
 
         return self._run(work)
+
+    @staticmethod
+    def _total_and_facets(
+        connection: sqlite3.Connection, query: SearchQuery, where: Sql
+    ) -> tuple[int, dict[str, Any]]:
+        """The number of matching crashes and the facets, in as few passes over them as can be."""
+        aggregations = query.aggregations
+        if not aggregations:
+            sql = f"SELECT COUNT(*) FROM {TABLE} AS c WHERE {where.text}"
+            return connection.execute(sql, where.params).fetchone()[0], {}
+        if single_pass(aggregations):
+            source = Source(TABLE, where, "c.crash_id")
+            aggregator = Aggregator(connection, source, query.facets_size)
+            facets = aggregator.facets(aggregations)
+            return aggregator.counted or 0, facets
+        with Selection(connection, where, aggregated_fields(aggregations)) as selected:
+            aggregator = Aggregator(connection, selected.source, query.facets_size)
+            return selected.total, aggregator.facets(aggregations)
 
     def explain(self, query: SearchQuery) -> dict[str, Any]:
         where = where_sql(query)

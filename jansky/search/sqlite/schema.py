@@ -50,6 +50,25 @@ def column(field: Field, table: str = "c") -> str:
     return f'{table}."{field.name}"'
 
 
+def is_enumerable(field: Field) -> bool:
+    """A field of few values (``enum``) that leads an index: its distinct values are cheap."""
+    return field.validation_type == "enum" and any(names[0] == field.name for names in INDEXED)
+
+
+def distinct_values(field: Field) -> str:
+    """SQL for every distinct non-null value of an enumerable field, as rows of ``value``.
+
+    One index seek per value (the next value above the last one found), however many rows
+    hold each: a skip scan, which SQLite does not plan by itself without statistics.
+    """
+    name = column(field, TABLE)
+    return (
+        f"WITH RECURSIVE d(value) AS (SELECT MIN({name}) FROM {TABLE} UNION ALL "
+        f"SELECT (SELECT MIN({name}) FROM {TABLE} WHERE {name} > d.value) FROM d "
+        "WHERE d.value IS NOT NULL) SELECT value FROM d WHERE value IS NOT NULL"
+    )
+
+
 def sql_type(field: Field) -> str:
     return "TEXT" if field.is_list else SQL_TYPES[field.storage_type]
 
