@@ -296,10 +296,12 @@ def bench_search_pages(name: str, clients: dict[str, Any], repeat: int) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--crashes", type=int, default=1_000_000)
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
+    parser.add_argument("--crashes", type=int, default=1_000_000, help="indexed crashes")
     parser.add_argument("--repeat", type=int, default=30, help="timed requests per figure")
-    parser.add_argument("--backends", default="sqlite,opensearch")
+    parser.add_argument(
+        "--backends", default="sqlite,opensearch", help="comma-separated: sqlite, opensearch"
+    )
     parser.add_argument("--fresh", action="store_true", help="rebuild the cached corpus")
     parser.add_argument(
         "--drop-cache", action="store_true", help="delete the cached corpus (file and indices)"
