@@ -14,6 +14,7 @@ from jansky.schemas import VIEW_PII
 from jansky.search import SearchError, open_search
 from jansky.search.cluster.backend import ClusterSearch
 from jansky.search.cluster.indices import index_for
+from jansky.search.cluster.mapping import index_body
 from jansky.search.corpus import Corpus
 from jansky.search.settings import SearchSettings
 from tests.servers import server_env
@@ -87,6 +88,25 @@ def test_rejected_field_is_dropped_and_recorded(cluster: ClusterSearch) -> None:
     }
     result = cluster._send([(crash_id, index_for(cluster.template, NOW), document)])
     assert result.indexed == 1 and document["removed_fields"] == "processed_crash.uptime"
+
+
+def test_an_older_index_gains_the_fields_added_since(cluster: ClusterSearch) -> None:
+    """An index created before a field joined the schemas (here ``missing_symbols_modules``)
+    is given the field the first time a process writes to it, and the field is searchable."""
+    name = index_for(cluster.template, NOW)
+    older = index_body(cluster.registry, shards=1, replicas=0)
+    del older["mappings"]["properties"]["processed_crash"]["properties"]["missing_symbols_modules"]
+    assert cluster.client.create_index(name, older)
+    crash_id, crash = next(Corpus(NOW, days=1, seed=5).crashes(1))
+    crash["missing_symbols_modules"] = ["xul.pdb/44E4EC8C2F41492B9369D6B9A059577C2"]
+    assert cluster.index_crashes([(crash_id, crash)]).indexed == 1
+    cluster.refresh()
+    params = {"missing_symbols_modules": "=xul.pdb/44E4EC8C2F41492B9369D6B9A059577C2"}
+    assert cluster.search(params, VIEW_PII, now=NOW)["total"] == 1
+    # once known, the index is not asked again; a new process asks once more, harmlessly
+    assert name in cluster._known_indices
+    cluster._known_indices.clear()
+    cluster.ensure_index(name)
 
 
 def _closed_port() -> int:

@@ -149,12 +149,24 @@ class ClusterSearch(SearchBackend):
         )
 
     def ensure_index(self, name: str) -> None:
+        """Create index ``name``, or, the first time this process meets an existing one, add
+        the fields its mapping lacks (fields added to the schemas since it was created)."""
         if name in self._known_indices:
             return
         body = self._index_body()
         if self.client.create_index(name, body):
             logger.info("search: created index %s", name)
+        else:
+            self._add_new_fields(name, body)
         self._known_indices.add(name)
+
+    def _add_new_fields(self, name: str, body: dict[str, Any]) -> None:
+        """Bring an existing index's mapping up to the schemas. A field whose type changed
+        cannot be: it is logged, and its values are then dropped by the bad-field retry."""
+        try:
+            self.client.put_mapping(name, body["mappings"])
+        except ClusterRequestError as exc:
+            logger.warning("search: index %s keeps its older mapping: %s", name, exc)
 
     def index_crashes(self, items: Iterable[tuple[str, Mapping[str, Any]]]) -> BulkResult:
         """One chunk is sent from this thread; more are sent up to ``BULK_IN_FLIGHT`` at once
@@ -280,6 +292,8 @@ class ClusterSearch(SearchBackend):
             name = index_for(self.template, now + timedelta(weeks=offset))
             if self.client.create_index(name, body):
                 created.append(name)
+            else:
+                self._add_new_fields(name, body)
             self._known_indices.add(name)
         return created
 

@@ -133,6 +133,15 @@ class ClusterClient:
             raise
         return True
 
+    def put_mapping(self, name: str, mappings: dict[str, Any]) -> None:
+        """Add to index ``name`` the ``properties`` of ``mappings`` it lacks."""
+        properties = mappings["properties"]
+        if self.flavor == "elasticsearch":
+            self._call(self._client.indices.put_mapping, index=name, properties=properties)
+        else:
+            body = {"properties": properties}
+            self._call(self._client.indices.put_mapping, index=name, body=body)
+
     def existing(self, names: list[str]) -> list[str]:
         """Which of ``names`` (or which matching a ``prefix*`` pattern) exist."""
         if not names:
