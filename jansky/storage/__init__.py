@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from jansky.config import load_core_settings
 from jansky.crashid import InvalidCrashId
-from jansky.storage.base import CrashNotFound, CrashStorage, StorageError
+from jansky.storage.base import CrashNotFound, CrashStorage, SaveAbandoned, StorageError
 from jansky.storage.fs import FilesystemCrashStorage
 from jansky.storage.keys import CrashDataError, InvalidDumpName
 
@@ -23,6 +23,7 @@ __all__ = [
     "FilesystemCrashStorage",
     "InvalidCrashId",
     "InvalidDumpName",
+    "SaveAbandoned",
     "StorageError",
     "UnsupportedStorageUrl",
     "open_storage",

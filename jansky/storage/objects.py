@@ -88,9 +88,13 @@ class ObjectCrashStorage(CrashStorage):
         raw_crash_object = (keys.raw_crash_key(crash_id), keys.encode_raw_crash(raw_crash))
         # Dump names and dumps together, then the raw crash alone once they are durable: its
         # presence is what says the crash is complete.
-        self._put_many(objects)
-        if cancel is not None and cancel.is_set():
-            raise SaveAbandoned(f"{crash_id}: abandoned before the raw crash was written")
+        try:
+            self._put_many(objects)
+            if cancel is not None and cancel.is_set():
+                raise SaveAbandoned(f"{crash_id}: abandoned before the raw crash was written")
+        except BaseException:
+            self._discard(crash_id, [key for key, _ in objects])
+            raise
         self._put_many([raw_crash_object])
         logger.debug(
             "saved raw crash crash_id=%s dumps=%s storage=%s",
@@ -98,6 +102,20 @@ class ObjectCrashStorage(CrashStorage):
             ",".join(dump_names) or "-",
             self.describe(),
         )
+
+    def _discard(self, crash_id: str, keys_written: list[str]) -> None:
+        """Best effort: delete the objects of a save that will not be completed.
+
+        Without a raw crash they are orphans that retention (which walks raw crashes by date)
+        would never find. A crash saved before under the same id keeps them: they are its own.
+        """
+        try:
+            if self._exists(keys.raw_crash_key(crash_id)):
+                return
+            for key in keys_written:
+                self._delete(key)
+        except Exception as exc:
+            logger.warning("crash_id=%s event=orphan_objects_kept error=%r", crash_id, exc)
 
     def load_raw_crash(self, crash_id: str) -> dict[str, Any]:
         data = self._require(crash_id, keys.raw_crash_key(crash_id), "raw crash")

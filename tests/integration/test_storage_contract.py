@@ -16,7 +16,14 @@ import botocore.config
 import pytest
 
 from jansky.crashid import InvalidCrashId, create_crash_id
-from jansky.storage import CrashNotFound, CrashStorage, InvalidDumpName, StorageError, keys
+from jansky.storage import (
+    CrashNotFound,
+    CrashStorage,
+    InvalidDumpName,
+    SaveAbandoned,
+    StorageError,
+    keys,
+)
 from jansky.storage.fs import FilesystemCrashStorage
 from jansky.storage.objects import ObjectCrashStorage
 from jansky.storage.s3 import S3CrashStorage
@@ -211,10 +218,33 @@ def test_a_failed_save_leaves_no_raw_crash(storage: CrashStorage, monkeypatch: p
     with pytest.raises(StorageError, match="disk on fire"):
         storage.save_raw_crash(crash_id, RAW_CRASH, DUMP_SETS["several"])
 
-    assert not any(key.startswith("v1/raw_crash/") for key in stored_keys(storage))
+    # what the failed save had written is gone too: nothing would ever find it to delete it
+    assert stored_keys(storage) == set()
     with pytest.raises(CrashNotFound):
         storage.load_raw_crash(crash_id)
     assert list(storage.list_crash_ids(DAY.date())) == []
+
+
+def test_an_abandoned_save_leaves_nothing(storage: CrashStorage, monkeypatch: pytest.MonkeyPatch):
+    """The collector gave up waiting (``cancel``) while the dumps were being written."""
+    crash_id, kept_id = create_crash_id(DAY), create_crash_id(DAY)
+    storage.save_raw_crash(kept_id, RAW_CRASH, DUMP_SETS["several"])
+    cancel = threading.Event()
+    put_many = storage._put_many
+
+    def put_many_then_give_up(objects: list[tuple[str, bytes]]) -> None:
+        put_many(objects)
+        cancel.set()
+
+    monkeypatch.setattr(storage, "_put_many", put_many_then_give_up)
+    with pytest.raises(SaveAbandoned):
+        storage.save_raw_crash(crash_id, RAW_CRASH, DUMP_SETS["several"], cancel=cancel)
+    assert stored_keys(storage) == crash_key_set(kept_id, list(DUMP_SETS["several"]))
+    # a crash saved before under the same id keeps its dumps when a second save is given up
+    cancel.clear()
+    with pytest.raises(SaveAbandoned):
+        storage.save_raw_crash(kept_id, RAW_CRASH, DUMP_SETS["several"], cancel=cancel)
+    assert storage.load_dumps(kept_id) == DUMP_SETS["several"]
 
 
 def test_unstorable_input_writes_nothing(storage: CrashStorage):
