@@ -11,8 +11,11 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator
 
-from cronrun.tasks.crashes import id_prefixes, run_by_prefix
+from cronrun.tasks.crashes import batched, id_prefixes, run_by_prefix
 from jansky.storage import CrashStorage
+
+# Crashes deleted together: on S3, their objects go in a couple of DeleteObjects requests.
+DELETE_BATCH = 100
 
 
 def cutoff_date(run_time: datetime.datetime, days: int) -> datetime.date:
@@ -31,10 +34,10 @@ def expired_dates(storage: CrashStorage, cutoff: datetime.date) -> list[datetime
 
 def _delete_prefix(storage: CrashStorage, day: datetime.date, prefix: str, dry_run: bool) -> int:
     count = 0
-    for crash_id in storage.list_crash_ids(day, prefix):
+    for batch in batched(storage.list_crash_ids(day, prefix), DELETE_BATCH):
         if not dry_run:
-            storage.delete_crash(crash_id)
-        count += 1
+            storage.delete_crashes(batch)
+        count += len(batch)
     return count
 
 

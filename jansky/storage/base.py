@@ -9,7 +9,7 @@ from __future__ import annotations
 import abc
 import datetime
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +116,11 @@ class CrashStorage(abc.ABC):
     @abc.abstractmethod
     def delete_crash(self, crash_id: str) -> None:
         """Remove every object of a crash; deleting an absent crash is not an error."""
+
+    def delete_crashes(self, crash_ids: Sequence[str]) -> None:
+        """:meth:`delete_crash` for each; backends that can delete in batches do."""
+        for crash_id in crash_ids:
+            self.delete_crash(crash_id)
 
     @abc.abstractmethod
     def check_health(self) -> None:

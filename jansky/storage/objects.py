@@ -47,6 +47,11 @@ class ObjectCrashStorage(CrashStorage):
     def _delete(self, key: str) -> None:
         """Remove the object under ``key``; an absent object is not an error."""
 
+    def _delete_many(self, keys_to_delete: Sequence[str]) -> None:
+        """Remove the objects, in no particular order; the default removes them one by one."""
+        for key in keys_to_delete:
+            self._delete(key)
+
     @abc.abstractmethod
     def _list(self, prefix: str, name_prefix: str = "") -> Iterator[str]:
         """Names of the objects directly under ``prefix`` (a key ending with ``/``), only
@@ -171,17 +176,30 @@ class ObjectCrashStorage(CrashStorage):
         return self._exists(keys.processed_crash_key(crash_id))
 
     def delete_crash(self, crash_id: str) -> None:
+        self.delete_crashes([crash_id])
+
+    def delete_crashes(self, crash_ids: Sequence[str]) -> None:
+        """Every raw crash goes first, in one batch, so that a crash half deleted no longer
+        looks complete; then every other object, in another."""
+        raw_crashes: list[str] = []
+        others: list[str] = []
+        for crash_id in crash_ids:
+            raw_crash, *rest = keys.crash_keys(crash_id, self._dump_names_to_delete(crash_id))
+            raw_crashes.append(raw_crash)
+            others += rest
+        self._delete_many(raw_crashes)
+        self._delete_many(others)
+        for crash_id in crash_ids:
+            logger.info("deleted crash crash_id=%s storage=%s", crash_id, self.describe())
+
+    def _dump_names_to_delete(self, crash_id: str) -> list[str]:
         data = self._get(keys.dump_names_key(crash_id))
         try:
-            dump_names = keys.decode_dump_names(data) if data is not None else []
+            return keys.decode_dump_names(data) if data is not None else []
         except keys.CrashDataError as exc:
             # Still delete what can be found, so retention is not blocked by one bad object.
             logger.warning("deleting crash with bad dump names crash_id=%s: %s", crash_id, exc)
-            dump_names = [keys.MAIN_DUMP_NAME]
-        # The raw crash goes first, so a crash that is half deleted no longer looks complete.
-        for key in keys.crash_keys(crash_id, dump_names):
-            self._delete(key)
-        logger.info("deleted crash crash_id=%s storage=%s", crash_id, self.describe())
+            return [keys.MAIN_DUMP_NAME]
 
     def check_health(self) -> None:
         key = f"{HEALTH_PREFIX}health-{uuid.uuid4()}"

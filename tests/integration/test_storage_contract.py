@@ -24,6 +24,7 @@ from jansky.storage import (
     StorageError,
     keys,
 )
+from jansky.storage import s3 as s3_module
 from jansky.storage.fs import FilesystemCrashStorage
 from jansky.storage.objects import ObjectCrashStorage
 from jansky.storage.s3 import S3CrashStorage
@@ -380,6 +381,24 @@ def test_delete_crash(storage: CrashStorage):
     storage.delete_crash(crash_id)
     storage.delete_crash(create_crash_id(DAY))
     assert storage.load_dumps(kept_id) == DUMP_SETS["several"]
+
+
+def test_delete_crashes_in_batches(storage: CrashStorage, monkeypatch: pytest.MonkeyPatch):
+    # S3 sends three keys per DeleteObjects here, so the batches are split many times over
+    monkeypatch.setattr(s3_module, "DELETE_BATCH", 3)
+    doomed = [create_crash_id(DAY) for _ in range(4)]
+    kept = [create_crash_id(DAY), create_crash_id(OTHER_DAY)]
+    for crash_id in doomed[1:] + kept:
+        storage.save_raw_crash(crash_id, RAW_CRASH, DUMP_SETS["several"])
+    storage.save_raw_crash(doomed[0], RAW_CRASH, {})  # a crash without dumps
+    storage.save_processed_crash(doomed[1], {"uuid": doomed[1]})
+
+    storage.delete_crashes([*doomed, create_crash_id(DAY)])  # an absent crash is no error
+
+    expected = set().union(*(crash_key_set(each, list(DUMP_SETS["several"])) for each in kept))
+    assert stored_keys(storage) == expected
+    storage.delete_crashes([])
+    assert list(storage.list_crash_ids(DAY.date())) == [kept[0]]
 
 
 def test_concurrent_savers_and_loaders(storage: CrashStorage):
