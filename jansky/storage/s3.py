@@ -230,8 +230,8 @@ class S3CrashStorage(ObjectCrashStorage):
                     Bucket=self.bucket, Delete={"Objects": objects, "Quiet": True}
                 )
             except (BotoCoreError, ClientError) as exc:
-                what = f"delete (with {len(batch) - 1} more objects)"
-                raise self._error(what, batch[0], exc) from exc
+                error = self._error("delete", batch[0], exc)
+                raise StorageError(f"{error} (one request for {len(batch)} objects)") from exc
             errors = answer.get("Errors") or []
             if errors:
                 first = errors[0]

@@ -124,8 +124,19 @@ def test_put_and_delete_errors_are_storage_errors():
     with pytest.raises(StorageError, match=f"v1/processed_crash/{crash_id}: put failed"):
         storage.save_processed_crash(crash_id, {})
     stubber.add_response("get_object", body(b"[]"))
-    stubber.add_client_error("delete_object", "AccessDenied", http_status_code=403)
-    with pytest.raises(StorageError, match="delete failed"):
+    stubber.add_client_error("delete_objects", "AccessDenied", http_status_code=403)
+    with pytest.raises(StorageError, match=f"raw_crash/20240309/{crash_id}: delete failed"):
+        storage.delete_crash(crash_id)
+
+
+def test_objects_a_batch_delete_refuses_are_a_storage_error():
+    storage, stubber = stubbed()
+    crash_id = create_crash_id(DAY)
+    stubber.add_response("get_object", body(b"[]"))
+    stubber.add_response("delete_objects", {})  # the raw crash goes
+    refused = {"Key": f"v1/dump_names/{crash_id}", "Code": "AccessDenied", "Message": "no"}
+    stubber.add_response("delete_objects", {"Errors": [refused]})
+    with pytest.raises(StorageError, match=r"dump_names/.*AccessDenied: no \(1 of 2 objects"):
         storage.delete_crash(crash_id)
 
 
