@@ -1,8 +1,9 @@
 """Cron benchmark: how fast ``verifyprocessed`` checks a day and ``retention`` deletes one,
 and that the memory of a check does not grow with the day's crashes.
 
-Stores a day of crashes (small raw and processed crashes, every one indexed) on files +
-SQLite and, when `make services` has written var/services.env, on MinIO + OpenSearch; then
+Stores a day of crashes (small raw crashes, minidumps and processed crashes, every one
+indexed) on files + SQLite and, when `make services` has written var/services.env, on MinIO +
+OpenSearch; then
 times the check of the whole day with 1, 4 and 8 threads (crashes per second, and the peak of
 Python allocations during the check, measured with tracemalloc on a separate run), then the
 deletion of the day. Figures are printed; nothing is asserted.
@@ -38,6 +39,7 @@ from tests.servers import is_listening, read_services_env  # noqa: E402
 DAY = datetime.datetime.now(datetime.UTC).replace(hour=12, minute=0, second=0, microsecond=0)
 DAY -= datetime.timedelta(days=1)
 MISSING_EVERY = 1000  # one crash in a thousand left unprocessed
+SMALL_DUMP = b"MDMP" + bytes(252)  # every crash has a minidump: one more object to delete
 
 
 def seed(storage: CrashStorage, search: SearchBackend, count: int) -> int:
@@ -46,7 +48,8 @@ def seed(storage: CrashStorage, search: SearchBackend, count: int) -> int:
     def one(number: int) -> tuple[str, dict] | None:
         crash_id = create_crash_id(DAY)
         when = (DAY + datetime.timedelta(seconds=number % 80000)).isoformat()
-        storage.save_raw_crash(crash_id, {"uuid": crash_id, "ProductName": "Bench"}, {})
+        raw_crash = {"uuid": crash_id, "ProductName": "Bench"}
+        storage.save_raw_crash(crash_id, raw_crash, {"upload_file_minidump": SMALL_DUMP})
         if number % MISSING_EVERY == 0:
             return None
         processed = {"uuid": crash_id, "date_processed": when, "product": "Bench"}
