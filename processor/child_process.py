@@ -192,6 +192,8 @@ def _exchange(
 
 def _kill_group(process: subprocess.Popen) -> None:
     """SIGKILL the child's session (it leads its own group) and reap the child."""
+    if process.returncode is not None:
+        return  # already reaped: its pid may be another program's by now
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
     process.wait()

@@ -152,6 +152,12 @@ def peak_resident_bytes(pid: int) -> int:
     return 0
 
 
+def _wait_for_exit(pid: int) -> None:
+    """Block until child ``pid`` has exited, leaving it unreaped so its pid stays taken."""
+    with contextlib.suppress(ChildProcessError):
+        os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+
+
 class _Pending:
     """A request waiting for its answer."""
 
@@ -193,6 +199,7 @@ class _Instance:
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._kill_reason: tuple[int | None, str, str] | None = None
+        self._reaped = False
         self.alive = True
         self._reader = threading.Thread(
             target=self._read_answers, name=f"stackwalker-service-{self.pid}", daemon=True
@@ -224,12 +231,14 @@ class _Instance:
 
     def kill(self, culprit: int | None, reason: str, kind: str = "died") -> None:
         """Kill the process; in-flight requests fail (see :class:`ServiceFailure`)."""
+        self.peak_memory = max(self.peak_memory, peak_resident_bytes(self.pid))
         with self._lock:
             if self._kill_reason is None:
                 self._kill_reason = (culprit, reason, kind)
-        self.peak_memory = max(self.peak_memory, peak_resident_bytes(self.pid))
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.pid, signal.SIGKILL)
+            # Once reaped, the pid (and its group id) may belong to a stranger: never signal it.
+            if not self._reaped:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(self.pid, signal.SIGKILL)
 
     def close(self) -> None:
         """Stop taking requests; the service exits at the end of its input."""
@@ -239,11 +248,11 @@ class _Instance:
         if self.process.stdin is not None:
             with contextlib.suppress(OSError):
                 self.process.stdin.close()
-        try:
-            self.process.wait(CLOSE_GRACE_SECONDS)
-        except subprocess.TimeoutExpired:
-            self.kill(None, "closed")
+        # The reader thread alone reaps the process (see `_stopped`).
         self._reader.join(CLOSE_GRACE_SECONDS)
+        if self._reader.is_alive():
+            self.kill(None, "closed")
+            self._reader.join(CLOSE_GRACE_SECONDS)
 
     def _read_answers(self) -> None:
         stream = self.process.stdout
@@ -296,8 +305,10 @@ class _Instance:
             logger.error("stackwalker service %d sent %s; killing it", self.pid, problem)
             self.kill(None, problem)
         self.peak_memory = max(self.peak_memory, peak_resident_bytes(self.pid))
-        code = self.process.wait()
+        _wait_for_exit(self.pid)
         with self._lock:
+            self._reaped = True
+            code = self.process.wait()
             self.alive = False
             pending, self._pending = self._pending, {}
             culprit, reason, kind = self._kill_reason or (None, "", "died")

@@ -41,6 +41,11 @@ def test_launch_records_pid_and_output_then_terminates(tmp_path: Path) -> None:
     process = _launch(tmp_path, "echo hello-from-child; sleep 30; true")
     try:
         assert supervisor.read_pid(tmp_path / "x.pid") == process.pid
+        # Popen returns once exec has begun; the kernel fills in the new command line a moment
+        # later, and until then /proc shows an empty one.
+        deadline = time.monotonic() + 10
+        while not supervisor.command_line(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
         assert supervisor.running_pid(tmp_path / "x.pid", "hello-from") == process.pid
         # The pid of a different program is never taken for the server's.
         assert supervisor.running_pid(tmp_path / "x.pid", "opensearch") is None

@@ -327,6 +327,22 @@ def test_a_broken_answer_stream_fails_the_walks_in_flight(tmp_path, answer):
     service.close()
 
 
+def test_a_reaped_service_is_never_signalled(tmp_path, monkeypatch):
+    # Its pid, and so its group id, may already belong to another program's session.
+    service = StackwalkerService(
+        ServiceSettings(fake_service(tmp_path, READ_ONE + "sys.exit(3)\n"), 1 << 20, 0)
+    )
+    with pytest.raises(ServiceFailure):
+        service.request({"op": "walk", "dump": "/x"}, b"", 10)
+    instance = service._instance
+    assert instance is not None and instance.process.returncode == 3
+    signalled: list[int] = []
+    monkeypatch.setattr(os, "killpg", lambda pid, sig: signalled.append(pid))
+    instance.kill(None, "late time limit", "timeout")
+    assert signalled == []
+    service.close()
+
+
 def test_answers_out_of_order_reach_their_requests(tmp_path):
     body = (
         "def answer(request_id):\n"
