@@ -1,5 +1,6 @@
-"""Crash Stats page benchmark: p50/p95 of whole Django responses for the main pages at
-1,000,000 indexed crashes, on SQLite and on OpenSearch.
+"""Crash Stats page benchmark (``bench/webapp.py pages``): p50/p95 of whole page responses.
+
+The main pages at 1,000,000 indexed crashes, on SQLite and on OpenSearch.
 
 Each figure is a page requested through Django's test client: every middleware, the session,
 rate-limit bookkeeping, the search or storage calls, redaction and template rendering. Targets
@@ -12,8 +13,6 @@ as a SQLite file under ~/.cache/jansky/bench/pages/ and as indices ``jbpages...`
 OpenSearch, and rebuilt when older than that or when its size or seed changes (``--fresh``
 forces it; ``--drop-cache`` deletes the cache and exits). Report pages read crashes stored in
 files, whose processed crash holds the largest real stackwalker output of the shared test data.
-
-    .venv/bin/python bench/pages.py [--crashes 1000000] [--repeat 30] [--backends sqlite,opensearch]
 """
 
 from __future__ import annotations
@@ -23,7 +22,6 @@ import datetime
 import json
 import os
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -32,12 +30,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bench.support.webapp import configure_django, percentile, stackwalker_output  # noqa: E402
-from jansky.search.corpus import Corpus  # noqa: E402
-from tests.servers import is_listening, read_services_env  # noqa: E402
+from bench.support.webapp import configure_django, percentile, stackwalker_output
+from jansky.search.corpus import Corpus
+from tests.servers import is_listening, read_services_env
 
 CACHE_DIR = Path(os.environ.get("JANSKY_CACHE_DIR", Path.home() / ".cache" / "jansky"))
 PAGES_CACHE = CACHE_DIR / "bench" / "pages"
@@ -295,18 +290,16 @@ def bench_search_pages(name: str, clients: dict[str, Any], repeat: int) -> None:
         time_page(label, anonymous, cycle([url]), repeat)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--crashes", type=int, default=1_000_000, help="indexed crashes")
     parser.add_argument("--repeat", type=int, default=30, help="timed requests per figure")
-    parser.add_argument(
-        "--backends", default="sqlite,opensearch", help="comma-separated: sqlite, opensearch"
-    )
     parser.add_argument("--fresh", action="store_true", help="rebuild the cached corpus")
     parser.add_argument(
         "--drop-cache", action="store_true", help="delete the cached corpus (file and indices)"
     )
-    args = parser.parse_args()
+
+
+def run(args: argparse.Namespace) -> int:
     url = read_services_env().get("SEARCH_URL", "")
     if args.drop_cache:
         drop_cache(url if url.startswith("opensearch+") and is_listening(url) else "")
@@ -360,7 +353,3 @@ def main() -> int:
                     bench_search_pages("opensearch", clients, args.repeat)
                 backends.reset()
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
