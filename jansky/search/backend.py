@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -99,6 +99,19 @@ class SearchBackend(ABC):
     @abstractmethod
     def explain(self, query: SearchQuery) -> dict[str, Any]:
         """What ``_return_query`` shows: ``{"query": ..., "indices": [...]}``."""
+
+    # ---- custom queries (the `run_custom_queries` permission) -----------------------------------
+
+    @abstractmethod
+    def query_targets(self) -> list[str]:
+        """What a custom query may run against: the cluster's indices, or SQLite's table."""
+
+    @abstractmethod
+    def custom_query(self, query: Mapping[str, Any], targets: Sequence[str]) -> dict[str, Any]:
+        """Run ``query``, written in the backend's own language, over ``targets``; unredacted.
+
+        Raises BadArgumentError for a query the backend refuses, SearchError when it is down.
+        """
 
     # ---- indexing ------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from jansky.schemas import VIEW_PII
-from jansky.search import SearchError, open_search
+from jansky.search import BadArgumentError, SearchError, open_search
 from jansky.search.cluster.backend import ClusterSearch
 from jansky.search.cluster.indices import index_for
 from jansky.search.cluster.mapping import index_body
@@ -128,3 +128,21 @@ def test_down_cluster_raises_search_error(scheme: str) -> None:
         backend.search({}, VIEW_PII)
     with pytest.raises(SearchError):
         backend.check_health()
+
+
+def test_custom_queries_run_the_explained_query_on_chosen_indices(cluster: ClusterSearch) -> None:
+    crashes = list(Corpus(NOW, days=1, seed=5).crashes(12))
+    assert cluster.index_crashes(crashes).indexed == 12
+    cluster.refresh()
+    explained = cluster.search({"_return_query": "true"}, VIEW_PII, now=NOW)
+    targets = cluster.query_targets()
+    chosen = [name for name in explained["indices"] if name in targets]
+    assert chosen and set(targets) == set(cluster.all_indices())
+    answer = cluster.custom_query(explained["query"], chosen)
+    assert answer["hits"]["total"]["value"] == 12  # the cluster's raw answer
+    with pytest.raises(BadArgumentError, match="no such crash index: nope"):
+        cluster.custom_query({"query": {"match_all": {}}}, [*chosen, "nope"])
+    with pytest.raises(BadArgumentError, match="name at least one index"):
+        cluster.custom_query({"query": {"match_all": {}}}, [])
+    with pytest.raises(BadArgumentError, match="the cluster refused the query"):
+        cluster.custom_query({"query": {"no_such_query": {}}}, chosen)

@@ -356,6 +356,25 @@ def test_create_a_token(site: Site, clean_console: Browser) -> None:
     assert [p["codename"] for p in whoami["permissions"]] == ["view_pii"]
 
 
+def test_run_a_custom_query_from_a_search(site: Site, clean_console: Browser) -> None:
+    browser = clean_console
+    crash = real_crash(site)
+    search = f"/search/?product=Firefox&signature=%3D{quote(crash['signature'])}"
+    log_in(browser, site, "admin", then=search)
+    browser.wait_for(lambda: "Crash Reports" in browser.text(), what="search results")
+    browser.driver.find_element("link text", "Edit as a custom query").click()
+    browser.wait_for(lambda: browser.all("#custom-query"), what="the custom query page")
+    assert "crashes" in browser.css("#custom-query select[name=indices]").text
+    browser.css("#custom-query button[type=submit]").click()
+    browser.wait_for(lambda: browser.css("#custom-answer").is_displayed(), what="the answer")
+    answer = json.loads(browser.css("#custom-answer").text)
+    assert crash["uuid"] in [row[0] for row in answer["rows"]]
+    assert browser.css("#custom-status").text.startswith("200")
+    assert crash["uuid"] in browser.css("#custom-rows table").text
+    assert browser.axe() == []
+    browser.screenshot("custom-query-admin")
+
+
 def test_reprocess_and_see_the_pending_page_turn_into_the_report(
     site: Site, clean_console: Browser
 ) -> None:

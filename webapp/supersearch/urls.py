@@ -1,6 +1,6 @@
 from django.urls import path
 
-from webapp.supersearch import views
+from webapp.supersearch import custom, views
 
 app_name = "supersearch"
 
@@ -9,4 +9,6 @@ urlpatterns = [
     path("results/", views.results, name="results"),
     path("fields/", views.fields, name="fields"),
     path("quick/", views.quick, name="quick"),
+    path("custom/", custom.custom, name="custom"),
+    path("query/", custom.run, name="query"),
 ]

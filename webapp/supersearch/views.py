@@ -3,38 +3,23 @@ field list and the header's quick search."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
-from django_ratelimit.core import is_ratelimited
 
 from jansky.crashid import InvalidCrashId, parse_crash_id
 from jansky.search import SearchError
 from webapp.crashstats import filters, products, tables
 from webapp.crashstats.pages import json_view
-from webapp.crashstats.permissions import access_for
+from webapp.crashstats.permissions import RUN_CUSTOM_QUERIES, access_for
 from webapp.crashstats.responses import json_response
 from webapp.crashstats.views import ratelimited
 from webapp.supersearch import query
+from webapp.supersearch.limits import over_limit
 
-RATELIMIT_GROUP = "search-pages"
 FACET_SIZES = ("10", "50", "100", "200", "500")
-
-
-def _over_limit(request: HttpRequest) -> bool:
-    """Searches from pages count against the same per-user or per-address limits as the API."""
-    webapp = settings.JANSKY_WEBAPP
-    access = access_for(request)
-    if access.is_authenticated:
-        key, rate = f"user:{access.user.pk}", webapp.ratelimit_authenticated
-    else:
-        key, rate = f"address:{request.META.get('REMOTE_ADDR', '')}", webapp.ratelimit_anonymous
-    return is_ratelimited(
-        request, group=RATELIMIT_GROUP, key=lambda *_: key, rate=rate, increment=True
-    )
 
 
 def _results_context(request: HttpRequest, params: query.Params) -> tuple[dict, int]:
@@ -45,11 +30,13 @@ def _results_context(request: HttpRequest, params: query.Params) -> tuple[dict, 
         return {
             "results": query.Results(error="The search backend did not answer; try again.")
         }, 503
+    api_query = tables.query_string(query.api_params(params))
     context = {
         "results": results,
-        "api_url": f"{reverse('api:endpoint', args=['SuperSearch'])}?"
-        f"{tables.query_string(query.api_params(params))}",
+        "api_url": f"{reverse('api:endpoint', args=['SuperSearch'])}?{api_query}",
     }
+    if access_for(request).has(RUN_CUSTOM_QUERIES):
+        context["custom_url"] = f"{reverse('supersearch:custom')}?{api_query}"
     return context, 400 if results.error else 200
 
 
@@ -80,7 +67,7 @@ def search(request: HttpRequest) -> HttpResponse:
     }
     status = 200
     if query.has_filters(params) and "_dont_run" not in params:
-        if _over_limit(request):
+        if over_limit(request):
             return ratelimited(request)
         results, status = _results_context(request, params)
         context.update(results, ran=True)
@@ -90,7 +77,7 @@ def search(request: HttpRequest) -> HttpResponse:
 @require_GET
 def results(request: HttpRequest) -> HttpResponse:
     """The results of a search as an HTML fragment (the page swaps it in when paging)."""
-    if _over_limit(request):
+    if over_limit(request):
         return ratelimited(request)
     params = dict(request.GET.lists())
     context, status = _results_context(request, params)

@@ -7,7 +7,7 @@ import logging
 import math
 import time
 from collections import deque
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -94,6 +94,22 @@ class ClusterSearch(SearchBackend):
             "query": search_body(query, date_path),
             "indices": self._indices(query, datetime.now(UTC)),
         }
+
+    def query_targets(self) -> list[str]:
+        return sorted(self.all_indices())
+
+    def custom_query(self, query: Mapping[str, Any], targets: Sequence[str]) -> dict[str, Any]:
+        if not targets:
+            raise BadArgumentError("name at least one index to run the query on")
+        unknown = sorted(set(targets) - set(self.all_indices()))
+        if unknown:
+            raise BadArgumentError(f"no such crash index: {', '.join(unknown)}")
+        try:
+            return self.client.search(list(targets), dict(query))
+        except ClusterRequestError as exc:
+            if 400 <= exc.status < 500:
+                raise BadArgumentError(f"the cluster refused the query: {exc}") from None
+            raise SearchError(f"custom query failed: {exc}") from exc
 
     def execute(self, query: SearchQuery) -> dict[str, Any]:
         wanted = self._indices(query, datetime.now(UTC))

@@ -11,7 +11,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from jansky.search.errors import BadArgumentError, SearchError
 from jansky.search.fields import FieldRegistry
 from jansky.search.query import SearchQuery
 from jansky.search.results import response, shape_hit
+from jansky.search.sqlite import custom
 from jansky.search.sqlite.aggregate import Aggregator
 from jansky.search.sqlite.functions import Functions, date_bucket
 from jansky.search.sqlite.schema import (
@@ -100,11 +101,20 @@ class SqliteSearch(SearchBackend):
             finally:
                 self._connection.set_progress_handler(None, 0)
 
-    def execute(self, query: SearchQuery) -> dict[str, Any]:
-        where = where_sql(query)
-        page_where = where_sql(query, table_order=True)
+    def _hits_sql(self, query: SearchQuery) -> Sql:
+        """The statement reading a page of hits: the query's columns, sorted, limited."""
+        where = where_sql(query, table_order=True)
         columns = ", ".join(column(field) for field in query.columns)
         order = order_sql(query, self._date_field, "c.crash_key")
+        return Sql(
+            f"SELECT {columns} FROM {TABLE} AS c WHERE {where.text} ORDER BY {order} "
+            "LIMIT ? OFFSET ?",
+            [*where.params, query.size, query.offset],
+        )
+
+    def execute(self, query: SearchQuery) -> dict[str, Any]:
+        where = where_sql(query)
+        page = self._hits_sql(query)
 
         def work(connection: sqlite3.Connection) -> dict[str, Any]:
             total, facets = self._total_and_facets(connection, query, where)
@@ -113,11 +123,7 @@ class SqliteSearch(SearchBackend):
         def hits_of(connection: sqlite3.Connection, total: int) -> list[dict[str, Any]]:
             hits = []
             if query.size and total > query.offset:
-                rows = connection.execute(
-                    f"SELECT {columns} FROM {TABLE} AS c WHERE {page_where.text} "
-                    f"ORDER BY {order} LIMIT ? OFFSET ?",
-                    [*page_where.params, query.size, query.offset],
-                ).fetchall()
+                rows = connection.execute(page.text, page.params).fetchall()
                 for row in rows:
                     document = {
                         field.name: from_column(field, value)
@@ -147,11 +153,19 @@ class SqliteSearch(SearchBackend):
             return selected.total, aggregator.facets(aggregations)
 
     def explain(self, query: SearchQuery) -> dict[str, Any]:
-        where = where_sql(query)
-        return {
-            "query": {"where": where.text, "parameters": where.params},
-            "indices": [TABLE],
-        }
+        """The statement of the page of hits, runnable as a custom query as it is."""
+        page = self._hits_sql(query)
+        return {"query": {"sql": page.text, "parameters": page.params}, "indices": [TABLE]}
+
+    def query_targets(self) -> list[str]:
+        return [TABLE]
+
+    def custom_query(self, query: Mapping[str, Any], targets: Sequence[str]) -> dict[str, Any]:
+        unknown = sorted(set(targets) - {TABLE})
+        if unknown:
+            raise BadArgumentError(f"no such table: {', '.join(unknown)} (there is {TABLE})")
+        sql, parameters = custom.parse(query)
+        return self._run(lambda connection: custom.run(connection, sql, parameters))
 
     # ---- indexing ------------------------------------------------------------------------------
 
