@@ -23,7 +23,9 @@ from jansky.search.settings import SearchSettings
 from jansky.storage import FilesystemCrashStorage
 from tests.processed_crashes import PROTECTED_MARK, process_shared_minidumps
 from tests.servers import server_env
+from tests.unit.webapp.conftest import make_user
 from webapp.crashstats import backends
+from webapp.crashstats.permissions import RUN_CUSTOM_QUERIES
 
 
 @pytest.fixture(scope="module")
@@ -154,3 +156,22 @@ def test_crash_endpoints_and_verify(search_url, processed, pii_client):
         "processed_crash": True,
         "elasticsearch_crash": True,
     }
+
+
+def test_custom_query_page_runs_its_query_on_each_backend(search_url, processed, db):
+    client = Client()
+    client.force_login(make_user("plus", RUN_CUSTOM_QUERIES))
+    page = client.get("/search/custom/", {"product": "Firefox", "_columns": "uuid"})
+    assert page.status_code == 200
+    context = page.context
+    query, indices = context["query_text"], context["selected"]
+    assert indices
+    answer = client.post("/search/query/", {"query": query, "indices": indices})
+    assert answer.status_code == 200
+    firefox = {crash["uuid"] for crash in processed if crash["product"] == "Firefox"}
+    body = answer.json()
+    if search_url == "sqlite":
+        found = {row[0] for row in body["rows"]}
+    else:
+        found = {hit["_id"] for hit in body["hits"]["hits"]}
+    assert found == firefox
