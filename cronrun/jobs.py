@@ -92,6 +92,11 @@ JOBS: tuple[JobSpec, ...] = (
         summary="finds yesterday's crashes that were never processed and queues them",
     ),
     JobSpec(
+        "upstreamsymbols",
+        "1h",
+        summary="heals crashes whose missing symbols an upstream symbol server now has",
+    ),
+    JobSpec(
         "productversions",
         "1h",
         summary="derives each product's active and featured versions from recent crashes",

@@ -13,17 +13,21 @@ symbol folder.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +54,7 @@ STARTUP_SECONDS = 90.0
 HEAL_SECONDS = 120.0
 UNSYMBOLIZED = "test_app.exe"
 HEALED = "(anonymous namespace)::CrashFunction"
+HEALED_UPSTREAM = "sadness_generator::raise_segfault"  # pipeline-inlines-macos-segv.dmp
 BUCKET = "jansky-crashes"
 
 
@@ -111,6 +116,7 @@ class Site:
     data_dir: Path
     token: str
     logs: list[Path]
+    upstream: Path  # the folder an upstream symbol server (SYMBOLS_URLS) serves
 
     storage: Any
     queue: Any
@@ -118,6 +124,11 @@ class Site:
 
     def log_text(self) -> str:
         return "\n".join(f"== {log.name}\n{log.read_text()[-6000:]}" for log in self.logs)
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args: Any) -> None:
+        pass
 
 
 def clean_servers(env: dict[str, str]) -> None:
@@ -149,7 +160,16 @@ def site(request, tmp_path_factory) -> Iterator[Site]:
     shape = request.param
     provisioned(service_binaries()[0], "stackwalker")
     data_dir = tmp_path_factory.mktemp(f"symbols-{shape}")
-    env = shape_env(shape, data_dir)
+    upstream = data_dir / "upstream"
+    upstream.mkdir()
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(upstream))
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    env = {
+        **shape_env(shape, data_dir),
+        "SYMBOLS_URLS": f"http://127.0.0.1:{server.server_address[1]}",
+    }
     jansky(env, "setup")
     jansky(env, "manage", "migrate", "--verbosity=0")
     jansky(
@@ -169,10 +189,12 @@ def site(request, tmp_path_factory) -> Iterator[Site]:
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_serving(f"{url}/__lbheartbeat__", webapp, logs[1], STARTUP_SECONDS)
-        yield Site(shape, url, env, data_dir, token, logs, storage, queue, search)
+        yield Site(shape, url, env, data_dir, token, logs, upstream, storage, queue, search)
     finally:
         stop(webapp)
         stop(processor)
+        server.shutdown()
+        server.server_close()
         search.close()
         clean_servers(env)
 
@@ -220,6 +242,18 @@ def signatures(site: Site, crash_id: str) -> tuple[str | None, str | None]:
     )
     hits = answer["hits"]
     return stored, hits[0]["signature"] if hits else None
+
+
+def settled_signature(site: Site, crash_id: str, seconds: float) -> str:
+    """The signature storage and search agree on, once they do."""
+    deadline = time.monotonic() + seconds
+    seen: tuple[str | None, str | None] = (None, None)
+    while time.monotonic() < deadline:
+        seen = signatures(site, crash_id)
+        if seen[0] is not None and seen[0] == seen[1]:
+            return seen[0]
+        time.sleep(0.5)
+    pytest.fail(f"{crash_id}: storage and search say {seen}\n{site.log_text()}")
 
 
 def wait_for(site: Site, crash_id: str, expected: str, seconds: float) -> None:
@@ -278,6 +312,20 @@ def test_a_crash_heals_when_its_symbols_are_uploaded(site):
     assert "1 symbol file: 0 new, 0 replaced, 1 already stored" in again
     # The healer on its own (SYMBOLS_HEALING=false deployments) finds nothing left to do.
     assert jansky(site.env, "symbols", "heal", "--once") == "queued 0 crashes for reprocessing\n"
+
+
+def test_a_crash_heals_when_its_symbols_appear_upstream(site):
+    data = shared_testdata("rust-minidump")
+    crash_id = submit(site, data / "pipeline-inlines-macos-segv.dmp")
+    unsymbolized = settled_signature(site, crash_id, STARTUP_SECONDS)
+    assert unsymbolized != HEALED_UPSTREAM
+    assert "0 found" in jansky(site.env, "cron", "upstreamsymbols")
+
+    shutil.copytree(data / "symbols" / "crash-client", site.upstream / "crash-client")
+    output = jansky(site.env, "cron", "upstreamsymbols", "--recheck-hours=0")
+    assert "crash-client/509C0610949836F7B70BD88BCF03E5400: found at http://127.0.0.1:" in output
+    wait_for(site, crash_id, HEALED_UPSTREAM, HEAL_SECONDS)  # the healer and the processor
+    assert "1 found" not in jansky(site.env, "cron", "upstreamsymbols", "--recheck-hours=0")
 
 
 def shared_dumps() -> list[Path]:

@@ -55,7 +55,13 @@ class SymbolUpload(models.Model):
     STORED = "stored"
     REJECTED = "rejected"
     FAILED = "failed"
-    STATUSES = [(STORED, "stored"), (REJECTED, "rejected"), (FAILED, "failed")]
+    UPSTREAM = "upstream"  # not an upload: symbols found on an upstream symbol server
+    STATUSES = [
+        (STORED, "stored"),
+        (REJECTED, "rejected"),
+        (FAILED, "failed"),
+        (UPSTREAM, "found upstream"),
+    ]
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     created = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -109,6 +115,25 @@ class HealingJob(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+    @property
+    def key(self) -> SymbolKey:
+        return SymbolKey(self.debug_file, self.debug_id)
+
+
+class UpstreamProbe(models.Model):
+    """When a missing module was last looked for on the upstream symbol servers, and where it
+    was found (then its crashes are being healed, and it is not looked for again)."""
+
+    debug_file = models.CharField(max_length=255)
+    debug_id = models.CharField(max_length=40)
+    checked = models.DateTimeField()
+    found_url = models.CharField(max_length=2000, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["debug_file", "debug_id"], name="upstream_probe_key")
+        ]
 
     @property
     def key(self) -> SymbolKey:

@@ -114,9 +114,30 @@ def test_admin_pages_of_every_registered_model(make_client, db):
         "crashstats.MissingProcessedCrash",
         "tokens.Token",
         "accounts.PolicyException",
+        "symbols.SymbolFile",
+        "symbols.SymbolUpload",
+        "symbols.HealingJob",
+        "symbols.UpstreamProbe",
     } <= names
 
 
 def test_admin_is_for_staff_only(make_client, db):
     response = make_client(make_user("plain")).get("/siteadmin/")
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_symbol_uploads_show_in_the_admin_with_their_files(make_client, db):
+    from webapp.symbols.models import SymbolUpload, UploadedSymbol
+
+    upload = SymbolUpload.objects.create(file_name="up.zip", size=9, status=SymbolUpload.STORED)
+    UploadedSymbol.objects.create(
+        upload=upload,
+        debug_file="xul.pdb",
+        debug_id="A" * 33,
+        size=9,
+        sha256="0" * 64,
+        outcome=UploadedSymbol.NEW,
+    )
+    client = make_client(make_user("root", is_superuser=True, is_staff=True))
+    page = client.get(f"/siteadmin/symbols/symbolupload/{upload.pk}/change/")
+    assert page.status_code == 200 and b"xul.pdb" in page.content
