@@ -46,11 +46,12 @@ def custom(request: HttpRequest) -> HttpResponse:
     error = ""
     try:
         targets = backend.query_targets()
-        explained = backend.search(
-            {**params, "_return_query": ["true"]}, access_for(request).schema_permissions
-        )
-    except BadArgumentError as exc:
-        error, targets, explained = str(exc), backend.query_targets(), {"query": {}, "indices": []}
+        try:
+            explained = backend.search(
+                {**params, "_return_query": ["true"]}, access_for(request).schema_permissions
+            )
+        except BadArgumentError as exc:
+            error, explained = str(exc), {"query": {}, "indices": []}
     except SearchError as exc:
         logger.warning("custom query page: the search backend failed: %s", exc)
         return error_page(request, 503, "The search backend did not answer; try again.")
