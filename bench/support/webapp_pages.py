@@ -288,6 +288,21 @@ def bench_search_pages(name: str, clients: dict[str, Any], repeat: int) -> None:
     }
     for label, url in pages.items():
         time_page(label, anonymous, cycle([url]), repeat)
+    bench_correlations(anonymous, top["term"], repeat)
+
+
+def bench_correlations(client: Any, signature: str, repeat: int) -> None:
+    """The Correlations tab with its reference facets searched each time, then cached."""
+    from webapp.signature import correlations
+
+    url = f"/signature/correlations/?signature={quote(signature)}"
+    cached_for = correlations.REFERENCE_SECONDS
+    correlations.REFERENCE_SECONDS = 0  # expires at once: every request searches both sides
+    try:
+        time_page("correlations tab, top signature, cold", client, cycle([url]), repeat)
+    finally:
+        correlations.REFERENCE_SECONDS = cached_for
+    time_page("correlations tab, top signature, cached", client, cycle([url]), repeat)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

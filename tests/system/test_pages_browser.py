@@ -326,6 +326,12 @@ def test_signature_graph_and_paging(site: Site, clean_console: Browser) -> None:
     )
     assert drawn, "the chart canvas is blank"
     assert "tab=graphs" in browser.driver.current_url
+    browser.css("#tab-correlations").click()
+    browser.wait_for(
+        lambda: browser.all("[data-tab-content=correlations]"), what="the correlations tab"
+    )
+    assert "Over-represented attributes" in browser.text()
+    assert "tab=correlations" in browser.driver.current_url
     browser.css("#tab-reports").click()
     browser.wait_for(lambda: browser.all("[data-tab-content=reports] .pagination"), what="pages")
     first_page = browser.css(".crash-table tbody tr td a").text
@@ -451,6 +457,7 @@ def main_pages(site: Site) -> dict[str, str]:
         "signature-summary": f"/signature/?signature={signature}",
         "signature-graphs": f"/signature/?signature={signature}&tab=graphs",
         "signature-reports": f"/signature/?signature={signature}&tab=reports",
+        "signature-correlations": f"/signature/?signature={signature}&tab=correlations",
         "search": "/search/?product=Firefox&_facets=signature&_facets=version",
         "topcrashers": "/topcrashers/?product=Firefox",
         "documentation": "/documentation/",

@@ -68,7 +68,7 @@ def base_query(signature: str, params: Params) -> dict[str, list[str]]:
     return query
 
 
-def _search(query: Mapping[str, Any], access: Access) -> dict[str, Any]:
+def search_for_tab(query: Mapping[str, Any], access: Access) -> dict[str, Any]:
     try:
         return supersearch.search(query, access)
     except BadArgumentError as exc:
@@ -208,14 +208,14 @@ def summary(signature: str, params: Params, access: Access) -> Summary:
             "_facets_size": ["50"],
         }
     )
-    response = _search(query, access)
+    response = search_for_tab(query, access)
     facets = response.get("facets", {})
     total = response["total"]
     systems = facets.get("platform_pretty_version") or []
     if total and not systems:
         # Crashes without a pretty OS version (processors that do not make one): plain names.
         plain = {**base_query(signature, params), "_results_number": ["0"], "_facets": ["platform"]}
-        systems = _search(plain, access).get("facets", {}).get("platform", [])
+        systems = search_for_tab(plain, access).get("facets", {}).get("platform", [])
     result = Summary(
         total=total,
         panels={
@@ -270,7 +270,7 @@ def reports(
             "_facets_size": ["0"],
         }
     )
-    response = _search(query, access)
+    response = search_for_tab(query, access)
     sortable = {f.name for f in filters.visible_fields(access) if f.aggregatable}
     state = tables.with_params(params, tab=["reports"])
     return {
@@ -296,7 +296,7 @@ def aggregation(signature: str, params: Params, access: Access, name: str) -> di
     _check_field(name, access)
     query = base_query(signature, params)
     query.update({"_results_number": ["0"], "_facets": [name], "_facets_size": ["50"]})
-    response = _search(query, access)
+    response = search_for_tab(query, access)
     return {
         "field": name,
         "total": response["total"],
@@ -316,7 +316,7 @@ def graph(signature: str, params: Params, access: Access, name: str) -> dict[str
             "_facets_size": ["50"],
         }
     )
-    response = _search(query, access)
+    response = search_for_tab(query, access)
     facets = response.get("facets", {})
     term_counts = facets.get(name, [])
     shown = [str(bucket["term"]) for bucket in term_counts[:GRAPHED_TERMS]]
@@ -363,7 +363,7 @@ def comments(
             "_facets_size": ["0"],
         }
     )
-    response = _search(query, access)
+    response = search_for_tab(query, access)
     state = tables.with_params(params, tab=["comments"])
     return {
         "total": response["total"],

@@ -11,6 +11,7 @@ urlpatterns = [
     path("aggregation/<str:field>/", views.tab, {"name": "aggregations"}, name="aggregation"),
     path("graphs/<str:field>/", views.graph_data, name="graph_data"),
     path("graph/<str:field>/", views.tab, {"name": "graphs"}, name="graphs"),
+    path("correlations/", views.tab, {"name": "correlations"}, name="correlations"),
     path("comments/", views.tab, {"name": "comments"}, name="comments"),
     path("bugzilla/", views.tab, {"name": "bugzilla"}, name="bugzilla"),
 ]

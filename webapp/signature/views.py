@@ -22,14 +22,15 @@ from webapp.crashstats import filters, tables
 from webapp.crashstats.pages import error_page, json_view
 from webapp.crashstats.permissions import VIEW_PII, Access, access_for
 from webapp.crashstats.responses import json_response
-from webapp.signature import tabs
+from webapp.signature import correlations, tabs
 
-TABS = ("summary", "aggregations", "reports", "graphs", "comments", "bugzilla")
+TABS = ("summary", "aggregations", "reports", "graphs", "correlations", "comments", "bugzilla")
 TAB_LABELS = {
     "summary": "Summary",
     "aggregations": "Aggregations",
     "reports": "Reports",
     "graphs": "Graphs",
+    "correlations": "Correlations",
     "comments": "Comments",
     "bugzilla": "Bugzilla",
 }
@@ -105,6 +106,10 @@ def render_tab(
         return "signature/tabs/graphs.html", {
             "graph": tabs.graph(signature, params, access, chosen),
             "fields": tabs.aggregatable(access),
+        }
+    if name == "correlations":
+        return "signature/tabs/correlations.html", {
+            "correlations": correlations.correlations(signature, params, access)
         }
     if name == "comments":
         return "signature/tabs/comments.html", {

@@ -136,7 +136,9 @@ def test_bugzilla_tab(anonymous, crashes):
     assert status == 200 and "bug 111" in html and "Related::sig" in html
 
 
-@pytest.mark.parametrize("tab", ["summary", "reports", "aggregations", "graphs", "bugzilla"])
+@pytest.mark.parametrize(
+    "tab", ["summary", "reports", "aggregations", "graphs", "correlations", "bugzilla"]
+)
 def test_every_tab_in_the_page_url(anonymous, crashes, tab):
     status, html = get(anonymous, "/signature/", tab=tab)
     assert status == 200 and f'data-tab-content="{tab}"' in html
