@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from webapp.crashstats.models import (
+    Bug,
     BugAssociation,
     GraphicsDevice,
     MissingProcessedCrash,
@@ -24,6 +25,13 @@ class SignatureAdmin(admin.ModelAdmin):
 class BugAssociationAdmin(admin.ModelAdmin):
     list_display = ("bug_id", "signature")
     search_fields = ("signature", "bug_id")
+
+
+@admin.register(Bug)
+class BugAdmin(admin.ModelAdmin):
+    list_display = ("bug_id", "status", "resolution", "summary", "changed")
+    list_filter = ("status", "resolution")
+    search_fields = ("bug_id", "summary")
 
 
 @admin.register(MissingProcessedCrash)

@@ -60,6 +60,22 @@ class BugAssociation(models.Model):
         return f"bug {self.bug_id}: {self.signature}"
 
 
+class Bug(models.Model):
+    """What Bugzilla said of a bug that names signatures, when `bugassociations` last read it.
+
+    Bugs in a security group are not kept (their summary is not public).
+    """
+
+    bug_id = models.IntegerField(primary_key=True)
+    summary = models.TextField(blank=True)
+    status = models.CharField(max_length=40, blank=True)
+    resolution = models.CharField(max_length=40, blank=True)
+    changed = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"bug {self.bug_id} {self.status} {self.resolution}: {self.summary}"
+
+
 class MissingProcessedCrash(models.Model):
     """A stored raw crash found without a processed crash or index entry (``verifyprocessed``)."""
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from jansky.schemas import ANONYMOUS, load_schema
 from webapp.crashstats import redaction
-from webapp.crashstats.models import BugAssociation
+from webapp.crashstats.bugs import BugRef, bugs_by_signature
 from webapp.crashstats.permissions import (
     ANONYMOUS_ACCESS,
     REPROCESS_CRASHES,
@@ -82,7 +82,7 @@ class Report:
     raw_data_links: bool  # view_pii: the raw and processed crash as JSON
     dump_names: list[str] = field(default_factory=list)  # view_rawdump: dump downloads
     debug: DebugInfo | None = None  # view_pii and view_rawdump
-    bugs: list[int] = field(default_factory=list)
+    bugs: list[BugRef] = field(default_factory=list)
     new_signature: str = ""  # view_pii: what signature generation gives today, if different
 
     @property
@@ -254,12 +254,5 @@ def build_report(
     if access.has(VIEW_PII):
         report.new_signature = _new_signature(shown_processed)
     if report.signature:
-        report.bugs = sorted(
-            set(
-                BugAssociation.objects.filter(signature=report.signature).values_list(
-                    "bug_id", flat=True
-                )
-            ),
-            reverse=True,
-        )
+        report.bugs = bugs_by_signature([report.signature]).get(report.signature, [])
     return report

@@ -15,6 +15,7 @@ from typing import Any
 from jansky.search import BadArgumentError, get_registry
 from jansky.search.params import parse_params
 from webapp.crashstats import filters, supersearch, tables
+from webapp.crashstats.bugs import refs
 from webapp.crashstats.models import BugAssociation, GraphicsDevice, Signature
 from webapp.crashstats.permissions import VIEW_PII, Access
 
@@ -379,7 +380,11 @@ def bugzilla(signature: str) -> dict[str, Any]:
         {(row.bug_id, row.signature) for row in associations if row.signature != signature},
         key=lambda pair: (-pair[0], pair[1]),
     )
-    return {"bugs": bugs, "related": [{"bug": b, "signature": s} for b, s in related]}
+    known = {ref.bug_id: ref for ref in refs([*bugs, *(bug for bug, _ in related)])}
+    return {
+        "bugs": [known[bug] for bug in bugs],
+        "related": [{"bug": known[b], "signature": s} for b, s in related],
+    }
 
 
 def first_appearance(signature: str) -> Signature | None:

@@ -19,7 +19,8 @@ from django.urls import reverse
 from jansky.search import BadArgumentError, get_registry
 from jansky.search.params import parse_params
 from webapp.crashstats import filters, supersearch, tables
-from webapp.crashstats.models import BugAssociation, Platform
+from webapp.crashstats.bugs import bugs_by_signature
+from webapp.crashstats.models import Platform
 from webapp.crashstats.permissions import Access
 
 SIMPLE_FIELDS = ("product", "version", "platform", "process_type")
@@ -149,14 +150,6 @@ class Results:
     date_to: datetime | None = None
 
 
-def _bugs_by_signature(signatures: list[str]) -> dict[str, list[int]]:
-    found: dict[str, list[int]] = {}
-    rows = BugAssociation.objects.filter(signature__in=signatures).order_by("-bug_id")
-    for bug_id, signature in rows.values_list("bug_id", "signature"):
-        found.setdefault(signature, []).append(bug_id)
-    return found
-
-
 def _term_linker(params: Mapping[str, list[str]], name: str) -> Any:
     """Links of a facet's terms: the signature report, or this search narrowed to the term."""
     facet_field = get_registry().get(name)
@@ -203,7 +196,7 @@ def run(params: Mapping[str, list[str]], access: Access) -> Results:
                 "rows": tables.facet_rows(
                     buckets, total, _term_linker(params, name) if facet_field else None
                 ),
-                "bugs": _bugs_by_signature([str(b.get("term")) for b in buckets])
+                "bugs": bugs_by_signature([str(b.get("term")) for b in buckets])
                 if name == "signature"
                 else None,
             }

@@ -17,7 +17,8 @@ from typing import Any
 from django.http import QueryDict
 
 from webapp.crashstats import supersearch
-from webapp.crashstats.models import BugAssociation, Platform, Signature
+from webapp.crashstats.bugs import BugRef, bugs_by_signature
+from webapp.crashstats.models import Platform, Signature
 from webapp.crashstats.permissions import Access
 
 DAYS = (1, 3, 7, 14, 28)
@@ -136,7 +137,7 @@ class Row:
     startup_count: int
     process_types: dict[str, int]
     first_date: datetime | None = None
-    bugs: list[int] = field(default_factory=list)
+    bugs: list[BugRef] = field(default_factory=list)
 
     @property
     def is_new(self) -> bool:
@@ -275,13 +276,7 @@ def _add_bookkeeping(rows: list[Row]) -> None:
     first = dict(
         Signature.objects.filter(signature__in=signatures).values_list("signature", "first_date")
     )
-    bugs: dict[str, list[int]] = {}
-    for bug_id, signature in (
-        BugAssociation.objects.filter(signature__in=signatures)
-        .order_by("-bug_id")
-        .values_list("bug_id", "signature")
-    ):
-        bugs.setdefault(signature, []).append(bug_id)
+    bugs = bugs_by_signature(signatures)
     for row in rows:
         row.first_date = first.get(row.signature)
         row.bugs = bugs.get(row.signature, [])

@@ -14,7 +14,8 @@ from cronrun.tasks.bugzilla import BugzillaClient, save_bug
 class Command(JobCommand):
     help = (
         "Read the bugs created or whose crash signatures changed since --last-success (a day "
-        "ago without it) from CRON_BUGZILLA_URL and update the bug associations. "
+        "ago without it) from CRON_BUGZILLA_URL and update the bug associations; read the bugs "
+        "with crash signatures whose summary, status or resolution changed and keep those. "
         "Example: jansky cron bugassociations --dry-run"
     )
     takes_run_time = True
@@ -31,8 +32,12 @@ class Command(JobCommand):
         )
         since = options["last_success"] or options["run_time"] - datetime.timedelta(days=1)
         bugs = changed = 0
-        for bug_id, signatures in client.changed_bugs(since.date()):
-            change = save_bug(bug_id, signatures, options["dry_run"])
+        seen: set[int] = set()
+        for bug_id, signatures, info in client.changed_bugs(since.date()):
+            if bug_id in seen:
+                continue
+            seen.add(bug_id)
+            change = save_bug(bug_id, signatures, options["dry_run"], info)
             bugs += 1
             for name in sorted(change.added):
                 self.say(f"bug {bug_id}: + {name}")

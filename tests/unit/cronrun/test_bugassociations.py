@@ -16,7 +16,7 @@ from django.core.management.base import CommandError
 from cronrun.tasks import bugzilla
 from cronrun.tasks.bugzilla import find_signatures
 from tests.unit.cronrun.conftest import run_command
-from webapp.crashstats.models import BugAssociation
+from webapp.crashstats.models import Bug, BugAssociation
 
 pytestmark = pytest.mark.django_db
 
@@ -126,13 +126,40 @@ def test_links_follow_the_bugs(fake_bugzilla: FakeBugzilla, monkeypatch):
         (4, "b"),
         (9, "untouched"),
     }
-    path, query, headers = fake_bugzilla.requests[-1]
-    assert path == "/rest/bug"
-    assert query["chfieldfrom"] == ["2024-03-08"] and query["chfieldto"] == ["Now"]
-    assert query["chfield"] == ["[Bug creation]", "cf_crash_signature"]
-    assert query["include_fields"] == ["id,cf_crash_signature"]
-    assert [q["offset"] for _, q, _ in fake_bugzilla.requests[-3:]] == [["0"], ["2"], ["4"]]
-    assert headers.get("X-Bugzilla-Api-Key") == "secret-key"
+    # Two searches of three pages each: new bugs or changed signatures, then changed states.
+    requests = fake_bugzilla.requests[-6:]
+    assert [q["offset"] for _, q, _ in requests] == [["0"], ["2"], ["4"]] * 2
+    (path, links_query, headers), (_, states_query, _) = requests[0], requests[3]
+    assert path == "/rest/bug" and headers.get("X-Bugzilla-Api-Key") == "secret-key"
+    for query in (links_query, states_query):
+        assert query["chfieldfrom"] == ["2024-03-08"] and query["chfieldto"] == ["Now"]
+        assert query["include_fields"] == ["id,cf_crash_signature,summary,status,resolution,groups"]
+    assert links_query["chfield"] == ["[Bug creation]", "cf_crash_signature"]
+    assert "f1" not in links_query  # a bug whose signatures were emptied must come too
+    assert states_query["chfield"] == ["short_desc", "bug_status", "resolution"]
+    assert (states_query["f1"], states_query["o1"]) == (["cf_crash_signature"], ["isnotempty"])
+
+
+def test_bug_states_are_kept_for_the_pages(fake_bugzilla: FakeBugzilla):
+    fake_bugzilla.bugs = [
+        {
+            "id": 7,
+            "cf_crash_signature": "[@ OOM | small]",
+            "summary": "Crash in [@ OOM | small]",
+            "status": "RESOLVED",
+            "resolution": "FIXED",
+            "groups": [],
+        },
+        {"id": 8, "cf_crash_signature": "[@ secret]", "summary": "sec", "groups": ["core-sec"]},
+        {"id": 9, "cf_crash_signature": "", "summary": "no longer a crash", "status": "NEW"},
+    ]
+    Bug.objects.create(bug_id=9, summary="stale", status="NEW")
+    output = run_command("bugassociations", "--last-success=2024-03-08T10:00")
+    assert "3 bugs changed" in output  # each bug counted once, though both searches list it
+    assert list(Bug.objects.values_list("bug_id", "summary", "status", "resolution")) == [
+        (7, "Crash in [@ OOM | small]", "RESOLVED", "FIXED")
+    ]
+    assert links() == {(7, "OOM | small"), (8, "secret")}
 
 
 def test_without_a_last_success_it_reads_a_day(fake_bugzilla: FakeBugzilla):

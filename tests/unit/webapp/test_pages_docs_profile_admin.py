@@ -107,6 +107,7 @@ def test_admin_pages_of_every_registered_model(make_client, db):
     assert {
         "crashstats.Signature",
         "crashstats.BugAssociation",
+        "crashstats.Bug",
         "crashstats.StatusMessage",
         "crashstats.ProductVersion",
         "crashstats.GraphicsDevice",

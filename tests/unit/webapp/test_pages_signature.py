@@ -11,7 +11,7 @@ from tests.unit.webapp.conftest import make_user
 from tests.unit.webapp.crashdata import SECRET
 from tests.unit.webapp.markup import unsafe_markup
 from tests.unit.webapp.pagedata import HOSTILE, index_crashes
-from webapp.crashstats.models import BugAssociation, GraphicsDevice
+from webapp.crashstats.models import Bug, BugAssociation, GraphicsDevice
 
 NOW = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
 SIGNATURE = f"Foo::Bar{HOSTILE}"
@@ -134,6 +134,21 @@ def test_bugzilla_tab(anonymous, crashes):
     BugAssociation.objects.create(bug_id=111, signature="Related::sig")
     status, html = get(anonymous, "/signature/bugzilla/")
     assert status == 200 and "bug 111" in html and "Related::sig" in html
+    assert "bug-resolved" not in html  # the job has not read the bug: a plain link
+
+
+def test_bugs_show_their_state(anonymous, crashes):
+    BugAssociation.objects.create(bug_id=111, signature=SIGNATURE)
+    BugAssociation.objects.create(bug_id=112, signature=SIGNATURE)
+    Bug.objects.create(
+        bug_id=111, summary=f"Crash in {HOSTILE}", status="RESOLVED", resolution="FIXED"
+    )
+    Bug.objects.create(bug_id=112, summary="Still crashing", status="NEW")
+    status, html = get(anonymous, "/signature/bugzilla/")
+    assert status == 200
+    assert 'title="RESOLVED FIXED: Crash in ' in html and 'class="bug-resolved">bug 111</a>' in html
+    assert 'title="NEW: Still crashing">bug 112</a>' in html
+    assert HOSTILE not in html and unsafe_markup(html) == []
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import pytest
 from django.http import QueryDict
 
 from tests.unit.webapp.pagedata import HOSTILE, index_crashes
-from webapp.crashstats.models import BugAssociation, Signature
+from webapp.crashstats.models import Bug, BugAssociation, Signature
 from webapp.crashstats.permissions import ANONYMOUS_ACCESS
 from webapp.topcrashers import compute
 
@@ -86,8 +86,12 @@ def test_bookkeeping_columns(ranked, db):
     Signature.objects.create(signature="A::first", first_build=20240101, first_date=BEFORE)
     BugAssociation.objects.create(bug_id=11, signature="A::first")
     BugAssociation.objects.create(bug_id=22, signature="A::first")
+    Bug.objects.create(
+        bug_id=11, summary="Crash in A::first", status="RESOLVED", resolution="FIXED"
+    )
     row = compute.compute(params(), ANONYMOUS_ACCESS).rows[0]
-    assert row.first_date == BEFORE and row.bugs == [22, 11]
+    assert row.first_date == BEFORE and [int(bug) for bug in row.bugs] == [22, 11]
+    assert [bug.resolved for bug in row.bugs] == [False, True]
 
 
 def test_parameters():

@@ -106,6 +106,22 @@ def bug_url(bug_id: Any) -> str:
 
 
 @register.filter
+def bug_link(bug: Any, prefix: str = "") -> SafeString:
+    """A link to the bug, titled with its state and summary when known, struck through when
+    resolved (see :mod:`webapp.crashstats.bugs`)."""
+    title = getattr(bug, "title", "")
+    resolved = getattr(bug, "resolved", False)
+    return format_html(
+        '<a href="{}"{}{}>{}{}</a>',
+        bug_url(bug),
+        format_html(' title="{}"', title) if title else "",
+        mark_safe(' class="bug-resolved"') if resolved else "",
+        prefix,
+        int(bug),
+    )
+
+
+@register.filter
 def get(mapping: Any, key: Any) -> Any:
     """``mapping|get:key`` for keys templates cannot spell (spaces, leading underscores)."""
     try:
