@@ -43,8 +43,9 @@ def encode_sorted(data: Any, default: Callable[[Any], Any] | None = None) -> byt
 
 def decode(data: bytes) -> Any:
     """The value of JSON ``data``, as :func:`json.loads` reads it, with one difference: an
-    integer beyond 64 bits comes back as a float. Meant for output of programs that never write
-    such integers (the stackwalker's). Raises ValueError (or RecursionError) for bad JSON.
+    integer outside -2**63 .. 2**64 - 1 comes back as a float. Meant for output of programs
+    that never write such integers (the stackwalker's). Raises ValueError (or RecursionError)
+    for bad JSON.
     """
     try:
         return orjson.loads(data)
