@@ -121,6 +121,13 @@ def make_users(env: dict[str, str]) -> None:
         "hacker = User.objects.create_user('hacker', 'hacker@example.com', password)\n"
         "hacker.groups.add(Group.objects.get(name='Hackers'))\n"
         "User.objects.create_user('plain', 'plain@example.com', password)\n"
+        # Bugs naming the busy signature, one fixed, as the bugassociations job leaves them.
+        "from webapp.crashstats.models import Bug, BugAssociation\n"
+        "for bug in (1900001, 1900002):\n"
+        f"    BugAssociation.objects.create(bug_id=bug, signature={BUSY_SIGNATURE!r})\n"
+        "Bug.objects.create(bug_id=1900001, summary='Crash in [@ OOM | small]',\n"
+        "                   status='RESOLVED', resolution='FIXED')\n"
+        "Bug.objects.create(bug_id=1900002, summary='OOM | small <b>', status='NEW')\n"
     )
     run_jansky(env, "manage", "shell", "-c", code)
 
@@ -379,6 +386,7 @@ def test_run_a_custom_query_from_a_search(site: Site, clean_console: Browser) ->
     assert crash["uuid"] in browser.css("#custom-rows table").text
     assert browser.axe() == []
     browser.screenshot("custom-query-admin")
+    browser.screenshot("custom-query-admin-phone", PHONE)
 
 
 def test_reprocess_and_see_the_pending_page_turn_into_the_report(
@@ -458,6 +466,7 @@ def main_pages(site: Site) -> dict[str, str]:
         "signature-graphs": f"/signature/?signature={signature}&tab=graphs",
         "signature-reports": f"/signature/?signature={signature}&tab=reports",
         "signature-correlations": f"/signature/?signature={signature}&tab=correlations",
+        "signature-bugzilla": f"/signature/?signature={signature}&tab=bugzilla",
         "search": "/search/?product=Firefox&_facets=signature&_facets=version",
         "topcrashers": "/topcrashers/?product=Firefox",
         "documentation": "/documentation/",
