@@ -389,6 +389,17 @@ def test_run_a_custom_query_from_a_search(site: Site, clean_console: Browser) ->
     browser.screenshot("custom-query-admin-phone", PHONE)
 
 
+def test_try_an_api_endpoint_from_its_reference(site: Site, clean_console: Browser) -> None:
+    browser = clean_console
+    browser.get(f"{site.url}/api/")
+    form = browser.css("#SuperSearchFields form[data-try-it]")
+    form.find_element("css selector", "button[type=submit]").click()
+    status = form.find_element("css selector", "[data-status]")
+    browser.wait_for(lambda: "→ 200" in status.text, what="the answer")
+    answer = json.loads(form.find_element("css selector", "[data-body-out]").text)
+    assert answer["signature"]["name"] == "signature"
+
+
 def test_reprocess_and_see_the_pending_page_turn_into_the_report(
     site: Site, clean_console: Browser
 ) -> None:

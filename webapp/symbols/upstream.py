@@ -54,21 +54,26 @@ class SymbolServer:
 
     def has(self, key: SymbolKey) -> bool:
         """Whether the server has ``key``'s symbol file (HEAD; GET when HEAD is refused)."""
-        for method in ("HEAD", "GET"):
-            request = urllib.request.Request(
-                self.address(key), method=method, headers={"User-Agent": USER_AGENT}
-            )
-            try:
-                with urllib.request.urlopen(request, timeout=self.timeout):
-                    return True  # the body of a GET is left unread
-            except urllib.error.HTTPError as exc:
-                if exc.code in ABSENT_STATUSES:
-                    return False
-                if exc.code != 405 or method == "GET":
-                    raise ProbeError(f"{self.address(key)} answered {exc.code}") from None
-            except (urllib.error.URLError, OSError) as exc:
-                raise ProbeError(f"{self.address(key)}: {exc}") from None
-        raise AssertionError("unreachable")
+        status = self._status(key, "HEAD")
+        if status == 405:
+            status = self._status(key, "GET")
+        if 200 <= status < 300:
+            return True
+        if status in ABSENT_STATUSES:
+            return False
+        raise ProbeError(f"{self.address(key)} answered {status}")
+
+    def _status(self, key: SymbolKey, method: str) -> int:
+        request = urllib.request.Request(
+            self.address(key), method=method, headers={"User-Agent": USER_AGENT}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return response.status  # the body of a GET is left unread
+        except urllib.error.HTTPError as exc:
+            return exc.code
+        except (urllib.error.URLError, OSError) as exc:
+            raise ProbeError(f"{self.address(key)}: {exc}") from None
 
 
 @dataclass

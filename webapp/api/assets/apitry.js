@@ -1,5 +1,6 @@
 // The API reference's "Try it" forms: send the request from the page and show the answer.
 // Without JavaScript a GET form simply opens the JSON answer.
+import { readJsonAnswer } from "../../crashstats/assets/lib/json_answer.js";
 
 function requestFor(form) {
   const method = form.dataset.method;
@@ -34,15 +35,9 @@ async function send(form) {
   status.textContent = `${init.method} ${url.pathname}${url.search} …`;
   try {
     const response = await fetch(url, { ...init, headers: { Accept: "application/json", ...(init.headers || {}) } });
-    const raw = await response.text();
-    let shown = raw;
-    try {
-      shown = JSON.stringify(JSON.parse(raw), null, 2);
-    } catch (error) {
-      shown = raw;
-    }
+    const answer = await readJsonAnswer(response, 200000);
     status.textContent = `${init.method} ${url.pathname}${url.search} → ${response.status} ${response.statusText}`;
-    text.textContent = shown.length > 200000 ? `${shown.slice(0, 200000)}\n…` : shown;
+    text.textContent = answer.text;
   } catch (error) {
     status.textContent = `The request failed: ${error.message}`;
     text.textContent = "";

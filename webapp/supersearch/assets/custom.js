@@ -1,5 +1,6 @@
 // The custom query page: run the query from the page and show the backend's answer below it.
 // Without JavaScript the form posts to /search/query/ and the browser shows the JSON answer.
+import { readJsonAnswer } from "../../crashstats/assets/lib/json_answer.js";
 
 // SQLite answers ({columns, rows}) also show as a table; values are set as text, never markup.
 function showRows(container, parsed) {
@@ -36,15 +37,7 @@ async function run(form) {
       body: new FormData(form),
       headers: { Accept: "application/json" },
     });
-    const raw = await response.text();
-    let shown = raw;
-    let parsed = null;
-    try {
-      parsed = JSON.parse(raw);
-      shown = JSON.stringify(parsed, null, 2);
-    } catch (error) {
-      shown = raw;
-    }
+    const { value: parsed, text } = await readJsonAnswer(response, 500000);
     if (response.ok) {
       status.textContent = `${response.status} ${response.statusText}`;
       showRows(rows, parsed);
@@ -52,7 +45,7 @@ async function run(form) {
       const reason = parsed && parsed.error ? parsed.error : response.statusText;
       status.textContent = `${response.status}: ${reason}`;
     }
-    answer.textContent = shown.length > 500000 ? `${shown.slice(0, 500000)}\n…` : shown;
+    answer.textContent = text;
     answer.hidden = false;
   } catch (error) {
     status.textContent = `The request failed: ${error.message}`;
